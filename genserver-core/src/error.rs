@@ -1,0 +1,85 @@
+//! The errors of calls, casts and starts.
+
+use crate::{ExitReason, Pid};
+
+/// Why a call returned no reply. Every call ends with exactly one reply or one of these.
+///
+/// ```
+/// use genserver_core::CallError;
+///
+/// let error = CallError::Timeout;
+/// assert!(error.to_string().contains("with_timeout"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// No reply within the call timeout (5 s unless changed). The server keeps running and its
+    /// late reply is dropped.
+    #[error(
+        "the call timed out: the server did not reply within its call timeout; it is still running \
+         and its late reply will be dropped (give the call more time with `with_timeout`)"
+    )]
+    Timeout,
+    /// There is no server to call: it never started, it has exited, or no server holds the name.
+    #[error(
+        "no server is running to take the call: it has exited or was never started \
+         (start it first, or check `is_alive`)"
+    )]
+    NotRunning,
+    /// The server exited before it replied. Every caller still queued in its mailbox gets this.
+    #[error("the server exited before replying ({0})")]
+    Exited(ExitReason),
+    /// The server dropped the call's [`ReplyTo`](crate::ReplyTo) without sending a reply.
+    #[error(
+        "the server dropped the reply without answering: a `ReplyTo` went out of scope before \
+         `send` was called on it"
+    )]
+    NoReply,
+    /// A handler called its own server, which would wait for itself forever.
+    #[error(
+        "a handler called its own server, which would deadlock: call the method on `self` \
+         directly, use a cast, or make the call from a spawned task"
+    )]
+    CallingSelf,
+}
+
+/// Why a cast (or an info message) could not be delivered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CastError {
+    /// The server has exited or was never started; the message was dropped.
+    #[error("no server is running to take the message: it has exited or was never started")]
+    NotRunning,
+    /// The server's bounded mailbox is full; the message was dropped. Retry later, or start the
+    /// server with a larger `mailbox_capacity`.
+    #[error(
+        "the server's mailbox is full, the message was dropped (retry later or raise \
+         `mailbox_capacity`)"
+    )]
+    Full,
+}
+
+/// Why a server did not start.
+///
+/// `E` is the error type of the server's `#[init]` (`std::convert::Infallible` when init cannot
+/// fail).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError<E> {
+    /// `init` returned `Err(E)`; the server never ran.
+    #[error("the server's init failed: {0}")]
+    Init(E),
+    /// `init` panicked; the payload is the panic message. The caller of `start` is unharmed.
+    #[error("the server's init panicked: {0}")]
+    Panic(String),
+    /// A server is already registered under the requested name; this is its handle.
+    #[error("a server is already running under this name ({0:?}); use `whereis` to reach it")]
+    AlreadyStarted(Pid),
+}
+
+impl<E> StartError<E> {
+    /// The `E` of an [`Init`](StartError::Init) error, if that is what this is.
+    pub fn into_init_error(self) -> Option<E> {
+        match self {
+            StartError::Init(error) => Some(error),
+            _ => None,
+        }
+    }
+}

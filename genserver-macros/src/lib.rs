@@ -1,0 +1,5 @@
+use proc_macro::TokenStream;
+#[proc_macro_attribute]
+pub fn genserver(_a: TokenStream, i: TokenStream) -> TokenStream {
+    i
+}

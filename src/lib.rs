@@ -1,0 +1,53 @@
+//! # genserver
+//!
+//! Erlang and Elixir's GenServer for Rust. Write a plain struct and a plain `impl` block, mark
+//! methods `#[call]`, `#[cast]` or `#[info]`, and `#[genserver]` turns it into a running
+//! server: a message enum, a dispatch loop and a typed client handle, on tokio.
+//!
+//! ```
+//! use genserver::prelude::*;
+//!
+//! pub struct Counter { value: i64 }
+//!
+//! #[genserver]
+//! impl Counter {
+//!     #[call]
+//!     pub fn increment(&mut self) -> i64 { self.value += 1; self.value }
+//!
+//!     #[cast]
+//!     pub fn reset(&mut self) { self.value = 0; }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let counter = Counter::start(Counter { value: 0 }).await?;
+//! assert_eq!(counter.increment().await?, 1);
+//! counter.reset()?;
+//! assert_eq!(counter.increment().await?, 1);
+//! counter.stop().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! See the README for the whole contract: lifecycle, errors, timers, and the map from
+//! Elixir's GenServer idioms to their genserver form.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub use genserver_core::{
+    CallError, CastError, Context, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer, Info, Options, Pid,
+    ReplyTo, ServerId, ServerRef, StartError, TimerRef,
+};
+pub use genserver_macros::genserver;
+
+/// Everything a server definition needs: `use genserver::prelude::*;`.
+pub mod prelude {
+    pub use genserver_core::{
+        CallError, CastError, Context, ExitReason, GenServer, Info, Pid, ReplyTo, ServerRef,
+        StartError, TimerRef,
+    };
+    pub use genserver_macros::genserver;
+}
+
+#[doc(hidden)]
+pub use genserver_core::__private;
