@@ -1,12 +1,16 @@
 //! Replies to calls: [`ReplyTo`] on the server side, the waiting on the caller's side.
 
 use std::fmt;
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
+use std::task::Poll;
+use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
+use crate::CallError;
 use crate::server::{Shared, in_server_scope};
-use crate::{CallError, ExitReason};
 
 /// What travels back to the caller: `None` means the server dropped the [`ReplyTo`].
 pub(crate) type Reply<T> = Option<T>;
@@ -90,27 +94,46 @@ impl<T> fmt::Debug for ReplyTo<T> {
     }
 }
 
-/// Waits for the reply of a call whose message is already in the mailbox.
+/// Waits for the reply of a call whose message is already in the mailbox, until `deadline`
+/// (or `timeout` from the first moment the reply is found missing).
+///
+/// A fast server answers while its caller yields once, so the timer, which costs more than the
+/// whole call on a multi-thread runtime, is only registered for a reply that is not there after
+/// one round of the scheduler. The deadline is measured from that moment: later than the call's
+/// start by one scheduler round, never earlier.
 pub(crate) async fn wait<T>(
-    receiver: oneshot::Receiver<Reply<T>>,
+    mut receiver: oneshot::Receiver<Reply<T>>,
     shared: &Shared,
-    deadline: Instant,
+    deadline: Option<Instant>,
+    timeout: Duration,
 ) -> Result<T, CallError> {
-    match tokio::time::timeout_at(deadline, receiver).await {
-        Ok(Ok(Some(value))) => Ok(value),
+    let mut yield_once = pin!(tokio::task::yield_now());
+    let early = poll_fn(|cx| match Pin::new(&mut receiver).poll(cx) {
+        Poll::Ready(received) => Poll::Ready(Some(received)),
+        Poll::Pending => yield_once.as_mut().poll(cx).map(|()| None),
+    })
+    .await;
+    let deadline = deadline.unwrap_or_else(|| Instant::now() + timeout);
+    let received = match early {
+        Some(received) => received,
+        None => match tokio::time::timeout_at(deadline, receiver).await {
+            Ok(received) => received,
+            Err(_elapsed) => return Err(CallError::Timeout),
+        },
+    };
+    match received {
+        Ok(Some(value)) => Ok(value),
         // Dropped unanswered: by a draining, exiting server, or by a handler.
-        Ok(Ok(None)) => Err(shared
+        Ok(None) => Err(shared
             .exit_reason()
             .map_or(CallError::NoReply, CallError::Exited)),
         // Closed by a panicking handler: the server is about to record why it exited.
-        Ok(Err(_)) => match shared.exit_reason() {
+        Err(_) => match shared.exit_reason() {
             Some(reason) => Err(CallError::Exited(reason)),
-            None => tokio::time::timeout_at(deadline, shared.wait_exit())
-                .await
-                .map_or(Err(CallError::Timeout), |reason: ExitReason| {
-                    Err(CallError::Exited(reason))
-                }),
+            None => match tokio::time::timeout_at(deadline, shared.wait_reason()).await {
+                Ok(reason) => Err(CallError::Exited(reason)),
+                Err(_elapsed) => Err(CallError::Timeout),
+            },
         },
-        Err(_elapsed) => Err(CallError::Timeout),
     }
 }

@@ -285,9 +285,11 @@ impl<S: GenServer> ServerRef<S> {
         if current_server() == self.shared.id.as_u64() {
             return Err(CallError::CallingSelf);
         }
-        let deadline = Instant::now() + self.call_timeout;
+        // Reading the clock costs as much as a fast call's reply: do it only when waiting.
+        let mut deadline = None;
         if let Some(room) = &self.shared.room {
-            match tokio::time::timeout_at(deadline, room.acquire()).await {
+            let until = *deadline.insert(Instant::now() + self.call_timeout);
+            match tokio::time::timeout_at(until, room.acquire()).await {
                 Ok(Ok(permit)) => permit.forget(),
                 Ok(Err(_closed)) => return Err(CallError::NotRunning),
                 Err(_elapsed) => return Err(CallError::Timeout),
@@ -297,7 +299,7 @@ impl<S: GenServer> ServerRef<S> {
         self.mailbox
             .send(Mail::Msg(msg(reply_to)))
             .map_err(|_| CallError::NotRunning)?;
-        reply::wait(receiver, &self.shared, deadline).await
+        reply::wait(receiver, &self.shared, deadline, self.call_timeout).await
     }
 
     /// Sends a message without waiting: the generated cast methods are built on this.
