@@ -210,7 +210,22 @@ impl Drop for DoneGuard {
 /// What goes through a mailbox: the server's own messages, and requests of the runtime.
 pub(crate) enum Mail<S: GenServer> {
     Msg(S::Msg),
-    Stop(ExitReason),
+    /// Boxed so that a rare request does not make every slot of the mailbox bigger.
+    Stop(Box<ExitReason>),
+    /// A closure run on the state between two messages (`get_state`, `replace_state`, `stats`).
+    System(SystemFn<S>),
+}
+
+type SystemFn<S> = Box<dyn FnOnce(&mut S, &ServerStats) + Send>;
+
+/// Counters of one server, from [`ServerRef::stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ServerStats {
+    /// Messages (calls, casts, infos, continues) handled since the server started.
+    pub messages_handled: u64,
+    /// Messages waiting in the mailbox when the stats were taken.
+    pub mailbox_len: usize,
 }
 
 /// A handle to a running server of type `S`: the generic operations every server has.
@@ -338,11 +353,74 @@ impl<S: GenServer> ServerRef<S> {
 
     /// Like [`stop`](ServerRef::stop), with the given reason (e.g. [`ExitReason::Shutdown`]).
     pub async fn stop_with(&self, reason: ExitReason) {
-        if self.mailbox.send(Mail::Stop(reason)).is_ok()
-            && current_server() != self.shared.id.as_u64()
-        {
+        // A closed mailbox means the server is already exiting: wait for it all the same.
+        let _ = self.mailbox.send(Mail::Stop(Box::new(reason)));
+        if current_server() != self.shared.id.as_u64() {
             self.shared.wait_exit().await;
         }
+    }
+
+    /// Runs `inspect` on the server's state, inside the server between two messages, and
+    /// returns its result: OTP's `:sys.get_state`. A test and debugging tool; the server's own
+    /// calls are the API. A panic in `inspect` ends the server like a panicking handler.
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    ///
+    /// struct Counter { value: i64 }
+    ///
+    /// #[genserver]
+    /// impl Counter {
+    ///     #[cast]
+    ///     fn add(&mut self, n: i64) { self.value += n; }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let counter = Counter::start(Counter { value: 0 }).await.unwrap();
+    /// counter.add(2).unwrap();
+    /// assert_eq!(counter.get_state(|state| state.value).await, Ok(2));
+    /// counter.replace_state(|state| state.value = 40).await.unwrap();
+    /// counter.add(2).unwrap();
+    /// assert_eq!(counter.get_state(|state| state.value).await, Ok(42));
+    /// # }
+    /// ```
+    pub async fn get_state<R: Send + 'static>(
+        &self,
+        inspect: impl FnOnce(&S) -> R + Send + 'static,
+    ) -> Result<R, CallError> {
+        self.system(move |state, _| inspect(state)).await
+    }
+
+    /// Changes the server's state in place, inside the server between two messages: OTP's
+    /// `:sys.replace_state`. A test and debugging tool, like [`get_state`](Self::get_state).
+    pub async fn replace_state(
+        &self,
+        replace: impl FnOnce(&mut S) + Send + 'static,
+    ) -> Result<(), CallError> {
+        self.system(move |state, _| replace(state)).await
+    }
+
+    /// The server's counters: messages handled, messages waiting. Answered by the server
+    /// between two messages, so a busy server answers when its current handler returns.
+    pub async fn stats(&self) -> Result<ServerStats, CallError> {
+        self.system(|_, stats| *stats).await
+    }
+
+    async fn system<R: Send + 'static>(
+        &self,
+        run: impl FnOnce(&mut S, &ServerStats) -> R + Send + 'static,
+    ) -> Result<R, CallError> {
+        if current_server() == self.shared.id.as_u64() {
+            return Err(CallError::CallingSelf);
+        }
+        let (reply_to, receiver) = ReplyTo::channel();
+        self.mailbox
+            .send(Mail::System(Box::new(move |state, stats| {
+                reply_to.send(run(state, stats))
+            })))
+            .map_err(|_| CallError::NotRunning)?;
+        reply::wait(receiver, &self.shared, None, self.call_timeout).await
     }
 
     /// Ends the server at once, without `terminate`: its callers get
@@ -374,7 +452,7 @@ impl<S: GenServer> AnyServer for ServerRef<S> {
         &self.shared
     }
     fn request_stop(&self, reason: ExitReason) -> bool {
-        self.mailbox.send(Mail::Stop(reason)).is_ok()
+        self.mailbox.send(Mail::Stop(Box::new(reason))).is_ok()
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -409,7 +487,8 @@ impl Pid {
 
     /// Stops the server with `reason` and waits until it has exited.
     pub async fn stop_with(&self, reason: ExitReason) {
-        if self.0.request_stop(reason) && current_server() != self.id().as_u64() {
+        let _ = self.0.request_stop(reason);
+        if current_server() != self.id().as_u64() {
             self.0.shared().wait_exit().await;
         }
     }
@@ -611,6 +690,7 @@ async fn serve<S: GenServer>(
     ctx: &mut Context<S>,
     mailbox: &mut mpsc::UnboundedReceiver<Mail<S>>,
 ) -> ExitReason {
+    let mut handled: u64 = 0;
     loop {
         let mail = match ctx.take_continue() {
             Some(msg) => Mail::Msg(msg),
@@ -627,8 +707,18 @@ async fn serve<S: GenServer>(
             },
         };
         match mail {
-            Mail::Msg(msg) => state.handle(msg, ctx).await,
-            Mail::Stop(reason) => return reason,
+            Mail::Msg(msg) => {
+                handled += 1;
+                state.handle(msg, ctx).await;
+            }
+            Mail::Stop(reason) => return *reason,
+            Mail::System(run) => {
+                let stats = ServerStats {
+                    messages_handled: handled,
+                    mailbox_len: mailbox.len(),
+                };
+                run(state, &stats);
+            }
         }
         if let Some(reason) = ctx.take_stop() {
             return reason;
