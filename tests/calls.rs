@@ -137,7 +137,10 @@ async fn a_panicking_handler_ends_only_its_server_and_every_queued_caller_learns
     let reason = ExitReason::Panic("crash requested".to_owned());
     assert_eq!(crash.await.unwrap(), Err(CallError::Exited(reason.clone())));
     for caller in queued {
-        assert_eq!(caller.await.unwrap(), Err(CallError::Exited(reason.clone())));
+        assert_eq!(
+            caller.await.unwrap(),
+            Err(CallError::Exited(reason.clone()))
+        );
     }
     assert_eq!(w.exited().await, reason);
     assert!(!w.is_alive());
@@ -219,8 +222,15 @@ async fn concurrent_callers_each_get_their_own_reply() {
     assert_eq!(log.len(), 4_000);
     // Per sender, order is kept.
     for caller in 0..8u32 {
-        let mine: Vec<u32> = log.iter().copied().filter(|n| n / 1_000 == caller).collect();
-        assert_eq!(mine, (0..500).map(|i| caller * 1_000 + i).collect::<Vec<_>>());
+        let mine: Vec<u32> = log
+            .iter()
+            .copied()
+            .filter(|n| n / 1_000 == caller)
+            .collect();
+        assert_eq!(
+            mine,
+            (0..500).map(|i| caller * 1_000 + i).collect::<Vec<_>>()
+        );
     }
 }
 

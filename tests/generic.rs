@@ -63,7 +63,11 @@ async fn a_generic_stack_pushes_and_pops() {
 
 #[tokio::test(start_paused = true)]
 async fn two_instantiations_are_independent_servers() {
-    let numbers = Stack::start(Stack { items: vec![1u64, 2] }).await.unwrap();
+    let numbers = Stack::start(Stack {
+        items: vec![1u64, 2],
+    })
+    .await
+    .unwrap();
     let words = Stack::start(Stack { items: vec!["x"] }).await.unwrap();
     assert_eq!(numbers.pop().await, Ok(Some(2)));
     assert_eq!(words.pop().await, Ok(Some("x")));

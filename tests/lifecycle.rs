@@ -127,7 +127,10 @@ async fn start_returns_after_init_ran() {
 async fn a_failing_init_returns_its_typed_error() {
     let (args, log) = open(-5);
     let error = Account::start(args).await.unwrap_err();
-    assert!(matches!(error, StartError::Init(OpenError::Negative(-5))), "{error:?}");
+    assert!(
+        matches!(error, StartError::Init(OpenError::Negative(-5))),
+        "{error:?}"
+    );
     assert_eq!(
         error.to_string(),
         "the server's init failed: cannot open with a negative balance -5"
@@ -189,7 +192,10 @@ async fn ctx_stop_delivers_the_reply_first_then_terminates() {
     assert_eq!(account.withdraw(15).await, Ok(-5));
     let reason = account.exited().await;
     assert_eq!(reason, ExitReason::Error("overdrawn".into()));
-    assert_eq!(events(&log)[1..], ["terminate error: overdrawn", "state dropped"]);
+    assert_eq!(
+        events(&log)[1..],
+        ["terminate error: overdrawn", "state dropped"]
+    );
     assert_eq!(account.balance().await, Err(CallError::NotRunning));
 }
 

@@ -135,10 +135,7 @@ async fn info_messages_can_be_sent_through_the_handle() {
     let clock = Clock::start(Clock::default()).await.unwrap();
     clock.send(Note("from outside")).unwrap();
     clock.send(Tick(5)).unwrap();
-    assert_eq!(
-        clock.seen().await.unwrap(),
-        ["from outside", "tick 5 at 0"]
-    );
+    assert_eq!(clock.seen().await.unwrap(), ["from outside", "tick 5 at 0"]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -149,6 +146,11 @@ async fn continue_with_runs_before_anything_already_in_the_mailbox() {
     clock.note("queued after chain".into()).unwrap();
     assert_eq!(
         clock.seen().await.unwrap(),
-        ["chain", "first continue", "second continue", "queued after chain"]
+        [
+            "chain",
+            "first continue",
+            "second continue",
+            "queued after chain"
+        ]
     );
 }
