@@ -35,16 +35,22 @@
 #![forbid(unsafe_code)]
 
 pub use genserver_core::{
-    CallError, CastError, Context, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer, Info, Options, Pid,
-    ReplyTo, ServerId, ServerRef, StartError, TimerRef,
+    CallError, CastError, ChildCounts, ChildInfo, ChildKind, ChildSpec, Context,
+    DEFAULT_CALL_TIMEOUT, Down, Exit, ExitReason, GenServer, Info, LocalRegistry, MonitorRef,
+    Options, Pid, Registry, ReplyTo, Restart, ServerId, ServerRef, Shutdown, StartError, Strategy,
+    Supervisor, SupervisorBuilder, SupervisorError, SupervisorMsg, SupervisorRef, TimerRef,
 };
 pub use genserver_macros::genserver;
 
 /// Everything a server definition needs: `use genserver::prelude::*;`.
+///
+/// [`Strategy`] is not in it: glob-imported beside `proptest::prelude::*`, it would clash with
+/// proptest's `Strategy` trait. Import it by name: `use genserver::Strategy;`.
 pub mod prelude {
     pub use genserver_core::{
-        CallError, CastError, Context, ExitReason, GenServer, Info, Pid, ReplyTo, ServerRef,
-        StartError, TimerRef,
+        CallError, CastError, ChildSpec, Context, Down, Exit, ExitReason, GenServer, Info,
+        MonitorRef, Pid, Registry, ReplyTo, Restart, ServerRef, StartError, Supervisor,
+        SupervisorRef, TimerRef,
     };
     pub use genserver_macros::genserver;
 }

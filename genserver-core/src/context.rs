@@ -1,13 +1,18 @@
 //! [`Context`]: what a handler can do besides changing its state.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use crate::monitor::{self, Down, Exit, MonitorRef, Signal};
+use crate::server::{CLOSED, Direct, Shared, TRAPS_EXITS};
 use crate::timer::{self, TimerRef};
-use crate::{ExitReason, GenServer, Info, ServerId, ServerRef};
+use crate::{ExitReason, GenServer, Info, Pid, ServerId, ServerRef};
 
-/// A handler's view of its own server: its handle, timers, `continue_with`, `stop`.
+/// A handler's view of its own server: its handle, timers, `continue_with`, `stop`, and its
+/// monitors and links (`monitor`, `link`, `trap_exits`).
 ///
 /// A handler gets it by declaring a parameter `ctx: &mut Context<Self>`.
 ///
@@ -44,22 +49,93 @@ use crate::{ExitReason, GenServer, Info, ServerId, ServerRef};
 /// # }
 /// ```
 pub struct Context<S: GenServer> {
-    server: ServerRef<S>,
+    server: Direct<S>,
+    call_timeout: Duration,
     continues: VecDeque<S::Msg>,
     stop: Option<ExitReason>,
+    /// Monitors held, exits trapped; allocated by the first `monitor`, `link` or `trap_exits`.
+    signals: Option<Box<Signals<S>>>,
+}
+
+/// A server's side of its monitors and links.
+struct Signals<S: GenServer> {
+    /// This server's own `Pid`, which the servers it watches keep.
+    me: Pid,
+    /// The monitors this server holds, each with the server it watches.
+    monitors: HashMap<MonitorRef, Weak<Shared>>,
+    /// Set by the first `monitor`: how a `Down` becomes a message (`Info<Down>`).
+    down_into: Option<fn(Down) -> S::Msg>,
+    /// Set while trapping exits: how an exit signal becomes a message (`Info<Exit>`).
+    exit_into: Option<fn(Exit) -> S::Msg>,
+    /// Servers unlinked while their exit signal was already on its way: it is dropped.
+    unlinked: HashSet<ServerId>,
+}
+
+/// What the message loop does with a signal.
+pub(crate) enum Accepted<M> {
+    /// Handle it as this info message.
+    Msg(M),
+    /// Exit with this reason (a linked server's abnormal exit, exits not trapped).
+    Exit(ExitReason),
+    /// Drop it (a demonitored monitor, an unlinked link, a normal exit not trapped).
+    Ignored,
 }
 
 impl<S: GenServer> Context<S> {
-    pub(crate) fn new(server: ServerRef<S>) -> Self {
+    pub(crate) fn new(server: Direct<S>, call_timeout: Duration) -> Self {
         Context {
             server,
+            call_timeout,
             continues: VecDeque::new(),
             stop: None,
+            signals: None,
         }
     }
 
-    pub(crate) fn server(&self) -> &ServerRef<S> {
+    pub(crate) fn server(&self) -> &Direct<S> {
         &self.server
+    }
+
+    fn signals(&mut self) -> &mut Signals<S> {
+        let (server, call_timeout) = (&self.server, self.call_timeout);
+        self.signals.get_or_insert_with(|| {
+            Box::new(Signals {
+                me: server.pid(call_timeout),
+                monitors: HashMap::new(),
+                down_into: None,
+                exit_into: None,
+                unlinked: HashSet::new(),
+            })
+        })
+    }
+
+    /// Turns a signal that reached the mailbox into what the loop does with it.
+    pub(crate) fn accept_signal(&mut self, signal: Signal) -> Accepted<S::Msg> {
+        let Some(signals) = self.signals.as_mut() else {
+            return Accepted::Ignored;
+        };
+        match signal {
+            Signal::Down(down) => match (signals.monitors.remove(&down.monitor), signals.down_into)
+            {
+                (Some(_), Some(down_into)) => Accepted::Msg(down_into(down)),
+                _ => Accepted::Ignored,
+            },
+            Signal::Exit(exit) => {
+                if signals.unlinked.remove(&exit.id) {
+                    Accepted::Ignored
+                } else if let Some(exit_into) = signals.exit_into {
+                    Accepted::Msg(exit_into(exit))
+                } else if exit.reason.is_normal() {
+                    Accepted::Ignored
+                } else {
+                    // Trapping was turned off after the signal was sent: follow the partner.
+                    Accepted::Exit(ExitReason::Linked {
+                        id: exit.id,
+                        reason: Box::new(exit.reason),
+                    })
+                }
+            }
+        }
     }
 
     pub(crate) fn take_continue(&mut self) -> Option<S::Msg> {
@@ -72,13 +148,161 @@ impl<S: GenServer> Context<S> {
 
     /// This server's id.
     pub fn id(&self) -> ServerId {
-        self.server.id()
+        self.server.shared().id
     }
 
     /// A client handle to this server, to give to others. (Calling it from this server's own
     /// handlers fails with `CallError::CallingSelf`.)
     pub fn handle(&self) -> S::Ref {
-        S::Ref::from(self.server.clone())
+        S::Ref::from(ServerRef::from_direct(
+            self.server.clone(),
+            self.call_timeout,
+        ))
+    }
+
+    /// Monitors `other`: when it exits, this server gets the info message
+    /// [`Down`]` { monitor, id, reason }` (OTP's `Process.monitor/1`). If `other` has already
+    /// exited, the `Down` comes at once, with its exit reason (a name handle whose name no
+    /// server holds gives [`ExitReason::NoProc`]). Each monitor gives exactly one `Down`;
+    /// monitoring a server twice gives two. A name handle is resolved now: the monitor watches
+    /// the server that holds the name at this moment.
+    ///
+    /// The server must have an `#[info]` handler for `Down`; without one this does not compile.
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    ///
+    /// struct Worker;
+    ///
+    /// #[genserver]
+    /// impl Worker {
+    ///     #[call]
+    ///     fn ping(&self) -> String { "pong".into() }
+    /// }
+    ///
+    /// #[derive(Default)]
+    /// struct Watcher { seen: Vec<ExitReason> }
+    ///
+    /// #[genserver]
+    /// impl Watcher {
+    ///     #[call]
+    ///     fn watch(&mut self, worker: WorkerRef, ctx: &mut Context<Self>) -> MonitorRef {
+    ///         ctx.monitor(&worker)
+    ///     }
+    ///
+    ///     #[call]
+    ///     fn seen(&self) -> Vec<ExitReason> { self.seen.clone() }
+    ///
+    ///     #[info]
+    ///     fn on_down(&mut self, down: Down) { self.seen.push(down.reason); }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let worker = Worker::start(Worker).await.unwrap();
+    /// let watcher = Watcher::start(Watcher::default()).await.unwrap();
+    /// watcher.watch(worker.clone()).await.unwrap();
+    /// worker.kill();
+    /// worker.exited().await;
+    /// assert_eq!(watcher.seen().await.unwrap(), vec![ExitReason::Killed]);
+    /// # }
+    /// ```
+    pub fn monitor<T: GenServer>(&mut self, other: &ServerRef<T>) -> MonitorRef
+    where
+        S: Info<Down>,
+    {
+        self.monitor_pid(&other.pid())
+    }
+
+    /// [`monitor`](Context::monitor) for an untyped [`Pid`].
+    pub fn monitor_pid(&mut self, other: &Pid) -> MonitorRef
+    where
+        S: Info<Down>,
+    {
+        let monitor = MonitorRef::next();
+        let signals = self.signals();
+        signals.down_into = Some(<S as Info<Down>>::into_msg);
+        signals
+            .monitors
+            .insert(monitor, Arc::downgrade(other.shared()));
+        if !monitor::add_monitor(other.shared(), monitor, &signals.me) {
+            // Already gone: the `Down` comes through the mailbox all the same.
+            self.server.signal(Signal::Down(Down {
+                monitor,
+                id: other.id(),
+                reason: other.shared().exit_reason().unwrap_or(ExitReason::NoProc),
+            }));
+        }
+        monitor
+    }
+
+    /// Removes a monitor: its `Down` will not arrive, even if it was already on its way
+    /// (OTP's `demonitor(ref, [:flush])`). Returns `false` if the monitor was not active (it
+    /// fired already, or was removed).
+    pub fn demonitor(&mut self, monitor: MonitorRef) -> bool {
+        let Some(target) = self
+            .signals
+            .as_mut()
+            .and_then(|signals| signals.monitors.remove(&monitor))
+        else {
+            return false;
+        };
+        if let Some(target) = target.upgrade() {
+            monitor::remove_monitor(&target, monitor);
+        }
+        true
+    }
+
+    /// Links this server with `other` (OTP's `Process.link/1`): when either exits abnormally,
+    /// the other exits too, with [`ExitReason::Linked`] naming the first and its reason, at
+    /// once and without `terminate` (as in OTP) — unless it traps exits
+    /// ([`trap_exits`](Context::trap_exits)), in which case it gets an [`Exit`] message.
+    /// Normal exits (`Normal`, `Shutdown`) do not propagate. Linking to a server that has
+    /// already exited delivers its exit at once. A name handle is resolved now.
+    pub fn link<T: GenServer>(&mut self, other: &ServerRef<T>) {
+        self.link_pid(&other.pid());
+    }
+
+    /// [`link`](Context::link) for an untyped [`Pid`].
+    pub fn link_pid(&mut self, other: &Pid) {
+        let me = self.signals().me.clone();
+        monitor::link(&me, other);
+    }
+
+    /// Removes the link with `other`, if any. No exit signal of `other` arrives after this,
+    /// even one already on its way.
+    pub fn unlink<T: GenServer>(&mut self, other: &ServerRef<T>) {
+        self.unlink_pid(&other.pid());
+    }
+
+    /// [`unlink`](Context::unlink) for an untyped [`Pid`].
+    pub fn unlink_pid(&mut self, other: &Pid) {
+        let signals = self.signals();
+        let exited = other.shared().state.load(Ordering::Acquire) & CLOSED != 0;
+        if !monitor::unlink(&signals.me, other) && exited && signals.me.shared().traps_exits() {
+            // The link was gone already because `other` exited: its `Exit` message may be in
+            // the mailbox, and is dropped when it comes out.
+            signals.unlinked.insert(other.id());
+        }
+    }
+
+    /// Traps exits (OTP's `Process.flag(:trap_exit, true)`): the exit of a linked server,
+    /// normal or not, then arrives as the info message [`Exit`]` { id, reason }` instead of
+    /// stopping this server. The server must have an `#[info]` handler for `Exit`. Supervisors
+    /// trap exits.
+    pub fn trap_exits(&mut self, trap: bool)
+    where
+        S: Info<Exit>,
+    {
+        let signals = self.signals();
+        let shared = signals.me.shared().clone();
+        if trap {
+            signals.exit_into = Some(<S as Info<Exit>>::into_msg);
+            shared.state.fetch_or(TRAPS_EXITS, Ordering::AcqRel);
+        } else {
+            signals.exit_into = None;
+            shared.state.fetch_and(!TRAPS_EXITS, Ordering::AcqRel);
+        }
     }
 
     /// Stops the server once the current handler returns; a call's reply is delivered first.
@@ -116,10 +340,23 @@ impl<S: GenServer> Context<S> {
     }
 }
 
+impl<S: GenServer> Drop for Context<S> {
+    /// The monitors this server held die with it (OTP removes a dead watcher's monitors).
+    fn drop(&mut self) {
+        if let Some(signals) = &self.signals {
+            for (monitor, target) in &signals.monitors {
+                if let Some(target) = target.upgrade() {
+                    monitor::remove_monitor(&target, *monitor);
+                }
+            }
+        }
+    }
+}
+
 impl<S: GenServer> fmt::Debug for Context<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")
-            .field("server", &self.server)
+            .field("server", &self.server.shared().id)
             .field("pending_continues", &self.continues.len())
             .field("stop", &self.stop)
             .finish()

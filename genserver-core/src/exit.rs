@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::ServerId;
+
 /// Why a server stopped: the Rust form of an OTP exit reason.
 ///
 /// `Normal` and `Shutdown` are the *normal* reasons (see [`ExitReason::is_normal`]): a
@@ -27,6 +29,18 @@ pub enum ExitReason {
     Panic(String),
     /// The server stopped itself with an error, e.g. `ctx.stop(ExitReason::Error("..".into()))`.
     Error(String),
+    /// There was no server: what a monitor (or `exited`) of a name that no server holds
+    /// reports, as OTP's `noproc`.
+    NoProc,
+    /// A server linked to this one exited abnormally, and this one, not trapping exits,
+    /// followed it (without `terminate`, as in OTP). Names the partner and its reason, which
+    /// may itself be a `Linked` when exits travel down a chain of links.
+    Linked {
+        /// The linked server that exited first.
+        id: ServerId,
+        /// Its exit reason.
+        reason: Box<ExitReason>,
+    },
 }
 
 impl ExitReason {
@@ -50,6 +64,8 @@ impl fmt::Display for ExitReason {
             ExitReason::Killed => f.write_str("killed"),
             ExitReason::Panic(message) => write!(f, "panicked: {message}"),
             ExitReason::Error(message) => write!(f, "error: {message}"),
+            ExitReason::NoProc => f.write_str("noproc: there was no server"),
+            ExitReason::Linked { id, reason } => write!(f, "linked server {id} exited: {reason}"),
         }
     }
 }

@@ -1,31 +1,44 @@
 //! The runtime of [genserver](https://docs.rs/genserver): the task that runs a server, its
-//! mailbox, calls and their timeouts, timers and lifecycle, on tokio.
+//! mailbox, calls and their timeouts, timers, lifecycle, names, monitors, links and
+//! supervisors, on tokio.
 //!
 //! Users depend on the `genserver` crate, which re-exports everything here and adds the
 //! `#[genserver]` macro. The pieces by concept:
 //!
-//! - [`server`](GenServer): the [`GenServer`] and [`Info`] traits, [`ServerRef`], [`Pid`],
-//!   [`Options`];
-//! - [`Context`]: what a handler can do (timers, `continue_with`, `stop`);
-//! - [`ReplyTo`]: deferred replies;
-//! - [`TimerRef`]: timers;
-//! - errors: [`CallError`], [`CastError`], [`StartError`], and [`ExitReason`].
+//! - the server: the [`GenServer`] and [`Info`] traits, [`ServerRef`], [`Pid`], [`Options`];
+//! - what a handler can do: [`Context`] (timers, `continue_with`, `stop`, monitors, links);
+//! - deferred replies: [`ReplyTo`];
+//! - timers: [`TimerRef`];
+//! - names: [`Registry`], [`LocalRegistry`];
+//! - monitors and links: [`MonitorRef`], [`Down`], [`Exit`];
+//! - supervision: [`Supervisor`], [`ChildSpec`], [`Strategy`], [`Restart`], [`Shutdown`];
+//! - errors: [`CallError`], [`CastError`], [`StartError`], [`SupervisorError`], and
+//!   [`ExitReason`].
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod context;
 mod error;
 mod exit;
+mod monitor;
+mod registry;
 mod reply;
 mod server;
+mod supervisor;
 mod timer;
 
 pub use context::Context;
 pub use error::{CallError, CastError, StartError};
 pub use exit::ExitReason;
+pub use monitor::{Down, Exit, MonitorRef};
+pub use registry::{LocalRegistry, Registry};
 pub use reply::ReplyTo;
 pub use server::{
     DEFAULT_CALL_TIMEOUT, GenServer, Info, Options, Pid, ServerId, ServerRef, ServerStats,
+};
+pub use supervisor::{
+    ChildCounts, ChildInfo, ChildKind, ChildSpec, Restart, Shutdown, Strategy, Supervisor,
+    SupervisorBuilder, SupervisorError, SupervisorMsg, SupervisorRef,
 };
 pub use timer::TimerRef;
 
@@ -45,3 +58,6 @@ pub mod __private {
     pub use ::core::result::Result::{self, Err, Ok};
     pub use ::core::time::Duration;
 }
+
+#[cfg(test)]
+mod tests;

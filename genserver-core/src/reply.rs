@@ -113,7 +113,7 @@ pub(crate) async fn wait<T>(
         Poll::Pending => yield_once.as_mut().poll(cx).map(|()| None),
     })
     .await;
-    let deadline = deadline.unwrap_or_else(|| Instant::now() + timeout);
+    let deadline = deadline.unwrap_or_else(|| deadline_after(timeout));
     let received = match early {
         Some(received) => received,
         None => match tokio::time::timeout_at(deadline, receiver).await {
@@ -136,4 +136,12 @@ pub(crate) async fn wait<T>(
             },
         },
     }
+}
+
+/// `timeout` from now; a timeout too long to add (`Duration::MAX` as "forever") gives a
+/// deadline 30 years away, as tokio does for its own "never".
+pub(crate) fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 24 * 60 * 60))
 }

@@ -8,16 +8,18 @@ use std::marker::PhantomData;
 use std::num::NonZeroU64;
 use std::panic::AssertUnwindSafe;
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use futures_util::FutureExt as _;
 use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 use tokio::task::AbortHandle;
-use tokio::time::Instant;
 
+use crate::context::Accepted;
 use crate::exit::panic_message;
+use crate::monitor::{self, Signal, Watchers};
+use crate::registry::{LocalRegistry, Name, Registry};
 use crate::{CallError, CastError, Context, ExitReason, ReplyTo, StartError, reply};
 
 /// OTP's default call timeout.
@@ -140,22 +142,47 @@ pub(crate) fn in_server_scope() -> bool {
     current_server() != 0
 }
 
+/// `Shared::state`: the exit work has taken the watchers; a monitor or link made from now on
+/// sees the exit at once.
+pub(crate) const CLOSED: u8 = 1;
+/// `Shared::state`: the task is gone (terminate ran, state dropped, exit work done).
+const DONE: u8 = 2;
+/// `Shared::state`: a monitor or link was added, so the exit work has watchers to tell.
+pub(crate) const HAS_WATCHERS: u8 = 4;
+/// `Shared::state`: the server traps exits (`Context::trap_exits`).
+pub(crate) const TRAPS_EXITS: u8 = 8;
+
 /// What every handle of one server shares: identity, bound, and how it ended.
 pub(crate) struct Shared {
-    id: ServerId,
+    pub(crate) id: ServerId,
     type_name: &'static str,
     /// Set when the server decides to exit, before its mailbox is drained.
     reason: OnceLock<ExitReason>,
-    /// Set when the task is gone: terminate has run and the state is dropped.
-    done: AtomicBool,
-    /// Woken when `reason` is set and again when `done` is.
+    /// Bits: `CLOSED`, `DONE`, `HAS_WATCHERS`, `TRAPS_EXITS`.
+    pub(crate) state: AtomicU8,
+    /// Woken when `reason` is set and again when the task is done.
     changed: Notify,
     /// Room left in a bounded mailbox; `None` for the default unbounded one.
     room: Option<Semaphore>,
     abort: OnceLock<AbortHandle>,
+    /// Monitors and links on this server; allocated by the first one.
+    pub(crate) watchers: Mutex<Option<Box<Watchers>>>,
 }
 
 impl Shared {
+    fn new(type_name: &'static str, mailbox_capacity: Option<usize>) -> Shared {
+        Shared {
+            id: ServerId::next(),
+            type_name,
+            reason: OnceLock::new(),
+            state: AtomicU8::new(0),
+            changed: Notify::new(),
+            room: mailbox_capacity.map(Semaphore::new),
+            abort: OnceLock::new(),
+            watchers: Mutex::new(None),
+        }
+    }
+
     pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
         self.reason.get().cloned()
     }
@@ -166,8 +193,20 @@ impl Shared {
         }
     }
 
+    /// Ends the server at once with `reason` (unless it already chose one), without terminate.
+    pub(crate) fn kill(&self, reason: ExitReason) {
+        self.set_reason(reason);
+        if let Some(abort) = self.abort.get() {
+            abort.abort();
+        }
+    }
+
     fn is_done(&self) -> bool {
-        self.done.load(Ordering::Acquire)
+        self.state.load(Ordering::Acquire) & DONE != 0
+    }
+
+    pub(crate) fn traps_exits(&self) -> bool {
+        self.state.load(Ordering::Acquire) & TRAPS_EXITS != 0
     }
 
     /// Resolves once the server has decided to exit (its callers can be told why).
@@ -182,7 +221,8 @@ impl Shared {
         }
     }
 
-    /// Resolves once the server's task is gone (terminate ran, state dropped).
+    /// Resolves once the server's task is gone (terminate ran, state dropped, its name freed,
+    /// its monitors and links told).
     pub(crate) async fn wait_exit(&self) -> ExitReason {
         loop {
             let mut changed = pin!(self.changed.notified());
@@ -195,15 +235,23 @@ impl Shared {
     }
 }
 
-/// Marks the server done when its task ends, whichever way it ends (even when aborted).
-struct DoneGuard(Arc<Shared>);
+/// Runs the exit work when the server's task ends, whichever way it ends (even when aborted):
+/// frees the name, tells monitors and links, then marks the server done.
+struct DoneGuard {
+    shared: Arc<Shared>,
+    name: Option<Arc<Name>>,
+}
 
 impl Drop for DoneGuard {
     fn drop(&mut self) {
         // A task dropped without having chosen a reason was aborted: killed.
-        let _ = self.0.reason.set(ExitReason::Killed);
-        self.0.done.store(true, Ordering::Release);
-        self.0.changed.notify_waiters();
+        let _ = self.shared.reason.set(ExitReason::Killed);
+        if let Some(name) = &self.name {
+            name.unregister(self.shared.id);
+        }
+        monitor::on_exit(&self.shared);
+        self.shared.state.fetch_or(DONE, Ordering::AcqRel);
+        self.shared.changed.notify_waiters();
     }
 }
 
@@ -214,6 +262,8 @@ pub(crate) enum Mail<S: GenServer> {
     Stop(Box<ExitReason>),
     /// A closure run on the state between two messages (`get_state`, `replace_state`, `stats`).
     System(SystemFn<S>),
+    /// A `Down` of a monitor, or an exit signal of a link (boxed, as `Stop`).
+    Signal(Box<Signal>),
 }
 
 type SystemFn<S> = Box<dyn FnOnce(&mut S, &ServerStats) + Send>;
@@ -228,22 +278,58 @@ pub struct ServerStats {
     pub mailbox_len: usize,
 }
 
-/// A handle to a running server of type `S`: the generic operations every server has.
+/// A handle to a server of type `S`: the generic operations every server has.
 ///
 /// The generated `{Type}Ref` client dereferences to this, so `counter.stop().await`,
 /// `counter.kill()`, `counter.is_alive()` and friends work on it directly.
 /// Cloning is cheap (two reference counts); all clones talk to the same server.
+///
+/// A handle is bound either to one server (what `start` returns) or to a name
+/// ([`from_name`](ServerRef::from_name)). A name handle resolves the name each time it is used,
+/// so it follows the server across restarts; while no server holds the name, its calls fail at
+/// once with [`CallError::NotRunning`] and it behaves like a handle to a server that has exited
+/// with [`ExitReason::NoProc`].
 pub struct ServerRef<S: GenServer> {
+    target: Target<S>,
+    call_timeout: Duration,
+}
+
+/// Where a handle's messages go.
+enum Target<S: GenServer> {
+    /// One server, for its whole life.
+    Direct(Direct<S>),
+    /// Whichever server holds the name when a message is sent.
+    Named(Arc<Name>),
+}
+
+/// A handle bound to one server: its mailbox and the record its handles share.
+pub(crate) struct Direct<S: GenServer> {
     mailbox: mpsc::UnboundedSender<Mail<S>>,
     shared: Arc<Shared>,
-    call_timeout: Duration,
+}
+
+impl<S: GenServer> Clone for Direct<S> {
+    fn clone(&self) -> Self {
+        Direct {
+            mailbox: self.mailbox.clone(),
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<S: GenServer> Clone for Target<S> {
+    fn clone(&self) -> Self {
+        match self {
+            Target::Direct(server) => Target::Direct(server.clone()),
+            Target::Named(name) => Target::Named(name.clone()),
+        }
+    }
 }
 
 impl<S: GenServer> Clone for ServerRef<S> {
     fn clone(&self) -> Self {
         ServerRef {
-            mailbox: self.mailbox.clone(),
-            shared: self.shared.clone(),
+            target: self.target.clone(),
             call_timeout: self.call_timeout,
         }
     }
@@ -251,11 +337,19 @@ impl<S: GenServer> Clone for ServerRef<S> {
 
 impl<S: GenServer> fmt::Debug for ServerRef<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "ServerRef<{}>({})",
-            self.shared.type_name, self.shared.id
-        )
+        match &self.target {
+            Target::Direct(server) => write!(
+                f,
+                "ServerRef<{}>({})",
+                server.shared.type_name, server.shared.id
+            ),
+            Target::Named(name) => write!(
+                f,
+                "ServerRef<{}>({:?})",
+                std::any::type_name::<S>(),
+                name.name()
+            ),
+        }
     }
 }
 
@@ -265,15 +359,138 @@ impl<S: GenServer> AsRef<ServerRef<S>> for ServerRef<S> {
     }
 }
 
-impl<S: GenServer> ServerRef<S> {
-    /// The server's id.
-    pub fn id(&self) -> ServerId {
-        self.shared.id
+impl<S: GenServer> Direct<S> {
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
     }
 
-    /// `true` until the server has exited (while `terminate` runs it is still alive).
+    pub(crate) fn cast(&self, msg: S::Msg) -> Result<(), CastError> {
+        if let Some(room) = &self.shared.room {
+            match room.try_acquire() {
+                Ok(permit) => permit.forget(),
+                Err(tokio::sync::TryAcquireError::NoPermits) => return Err(CastError::Full),
+                Err(tokio::sync::TryAcquireError::Closed) => return Err(CastError::NotRunning),
+            }
+        }
+        self.mailbox
+            .send(Mail::Msg(msg))
+            .map_err(|_| CastError::NotRunning)
+    }
+
+    /// Delivers a runtime signal (a `Down`, a trapped exit). It takes no room in a bounded
+    /// mailbox: like a stop request, it is never refused.
+    pub(crate) fn signal(&self, signal: Signal) -> bool {
+        self.mailbox.send(Mail::Signal(Box::new(signal))).is_ok()
+    }
+
+    fn request_stop(&self, reason: ExitReason) -> bool {
+        self.mailbox.send(Mail::Stop(Box::new(reason))).is_ok()
+    }
+
+    async fn stop_with(&self, reason: ExitReason) {
+        // A closed mailbox means the server is already exiting: wait for it all the same.
+        let _ = self.request_stop(reason);
+        if current_server() != self.shared.id.as_u64() {
+            self.shared.wait_exit().await;
+        }
+    }
+
+    async fn system<R: Send + 'static>(
+        &self,
+        run: impl FnOnce(&mut S, &ServerStats) -> R + Send + 'static,
+        call_timeout: Duration,
+    ) -> Result<R, CallError> {
+        if current_server() == self.shared.id.as_u64() {
+            return Err(CallError::CallingSelf);
+        }
+        let (reply_to, receiver) = ReplyTo::channel();
+        self.mailbox
+            .send(Mail::System(Box::new(move |state, stats| {
+                reply_to.send(run(state, stats))
+            })))
+            .map_err(|_| CallError::NotRunning)?;
+        reply::wait(receiver, &self.shared, None, call_timeout).await
+    }
+
+    pub(crate) fn pid(&self, call_timeout: Duration) -> Pid {
+        Pid(Arc::new(PidServer {
+            server: self.clone(),
+            call_timeout,
+        }))
+    }
+}
+
+impl<S: GenServer> ServerRef<S> {
+    pub(crate) fn from_direct(server: Direct<S>, call_timeout: Duration) -> Self {
+        ServerRef {
+            target: Target::Direct(server),
+            call_timeout,
+        }
+    }
+
+    /// The server registered under `name` in the local registry, if it is an `S`: Elixir's
+    /// `GenServer.whereis/1`. The generated `Counter::whereis(name)` returns the typed handle.
+    ///
+    /// The handle is bound to the server found: after a restart it still points at the old,
+    /// exited one. Use [`from_name`](ServerRef::from_name) for a handle that follows the name.
+    pub fn whereis(name: &str) -> Option<ServerRef<S>> {
+        Self::whereis_via(LocalRegistry::global(), name)
+    }
+
+    /// Like [`whereis`](ServerRef::whereis), in another [`Registry`].
+    pub fn whereis_via(registry: &dyn Registry, name: &str) -> Option<ServerRef<S>> {
+        registry.whereis(name)?.server_ref::<S>()
+    }
+
+    /// A handle that resolves `name` in the local registry each time it is used, so it reaches
+    /// whichever server holds the name then: after a supervisor restarts the server, calls go to
+    /// the new one. While no server of type `S` holds the name, calls fail at once with
+    /// [`CallError::NotRunning`] and casts with [`CastError::NotRunning`].
+    ///
+    /// Making the handle does not look the name up; it cannot fail.
+    pub fn from_name(name: impl Into<String>) -> ServerRef<S> {
+        ServerRef {
+            target: Target::Named(Arc::new(Name::local(name.into()))),
+            call_timeout: DEFAULT_CALL_TIMEOUT,
+        }
+    }
+
+    /// Like [`from_name`](ServerRef::from_name), resolving the name in another [`Registry`].
+    pub fn from_name_via(registry: Arc<dyn Registry>, name: impl Into<String>) -> ServerRef<S> {
+        ServerRef {
+            target: Target::Named(Arc::new(Name::via(registry, name.into()))),
+            call_timeout: DEFAULT_CALL_TIMEOUT,
+        }
+    }
+
+    /// The name this handle resolves, if it was made with [`from_name`](ServerRef::from_name).
+    pub fn name(&self) -> Option<&str> {
+        match &self.target {
+            Target::Direct(_) => None,
+            Target::Named(name) => Some(name.name()),
+        }
+    }
+
+    /// Runs `f` on the server this handle reaches now, if there is one.
+    fn with_server<R>(&self, f: impl FnOnce(&Direct<S>) -> R) -> Option<R> {
+        match &self.target {
+            Target::Direct(server) => Some(f(server)),
+            Target::Named(name) => name.whereis().as_ref().and_then(Pid::direct::<S>).map(f),
+        }
+    }
+
+    /// The server's id. For a name handle, the id of the server holding the name now, or while
+    /// none does, an id that belongs to no server.
+    pub fn id(&self) -> ServerId {
+        self.with_server(|server| server.shared.id)
+            .unwrap_or_else(|| no_process().id)
+    }
+
+    /// `true` until the server has exited (while `terminate` runs it is still alive). For a name
+    /// handle: whether a live server holds the name now.
     pub fn is_alive(&self) -> bool {
-        !self.shared.is_done()
+        self.with_server(|server| !server.shared.is_done())
+            .unwrap_or(false)
     }
 
     /// The call timeout of this handle (5 s unless changed).
@@ -290,20 +507,37 @@ impl<S: GenServer> ServerRef<S> {
     }
 
     /// An untyped handle to this server, e.g. to keep servers of different types in one list.
+    /// For a name handle, the server holding the name now (or, with none, a `Pid` of no server
+    /// whose exit reason is [`ExitReason::NoProc`]).
     pub fn pid(&self) -> Pid {
-        Pid(Arc::new(self.clone()))
+        self.with_server(|server| server.pid(self.call_timeout))
+            .unwrap_or_else(Pid::no_process)
     }
 
     /// Makes a call: builds the message around a fresh [`ReplyTo`] and waits for the reply, at
     /// most the call timeout. The generated client methods are built on this.
     pub async fn call<R>(&self, msg: impl FnOnce(ReplyTo<R>) -> S::Msg) -> Result<R, CallError> {
-        if current_server() == self.shared.id.as_u64() {
+        let server = match &self.target {
+            Target::Direct(server) => server,
+            // Resolve the name, then make the call on the server found. Boxed, so that the
+            // direct call's future does not grow by the named one.
+            Target::Named(name) => {
+                let call_timeout = self.call_timeout;
+                return Box::pin(async move {
+                    let pid = name.whereis().ok_or(CallError::NotRunning)?;
+                    let server = pid.server_ref::<S>().ok_or(CallError::NotRunning)?;
+                    server.with_timeout(call_timeout).call(msg).await
+                })
+                .await;
+            }
+        };
+        if current_server() == server.shared.id.as_u64() {
             return Err(CallError::CallingSelf);
         }
         // Reading the clock costs as much as a fast call's reply: do it only when waiting.
         let mut deadline = None;
-        if let Some(room) = &self.shared.room {
-            let until = *deadline.insert(Instant::now() + self.call_timeout);
+        if let Some(room) = &server.shared.room {
+            let until = *deadline.insert(reply::deadline_after(self.call_timeout));
             match tokio::time::timeout_at(until, room.acquire()).await {
                 Ok(Ok(permit)) => permit.forget(),
                 Ok(Err(_closed)) => return Err(CallError::NotRunning),
@@ -311,25 +545,22 @@ impl<S: GenServer> ServerRef<S> {
             }
         }
         let (reply_to, receiver) = ReplyTo::channel();
-        self.mailbox
+        server
+            .mailbox
             .send(Mail::Msg(msg(reply_to)))
             .map_err(|_| CallError::NotRunning)?;
-        reply::wait(receiver, &self.shared, deadline, self.call_timeout).await
+        reply::wait(receiver, &server.shared, deadline, self.call_timeout).await
     }
 
     /// Sends a message without waiting: the generated cast methods are built on this.
     /// Never blocks; with a bounded mailbox that is full, it fails with [`CastError::Full`].
     pub fn cast(&self, msg: S::Msg) -> Result<(), CastError> {
-        if let Some(room) = &self.shared.room {
-            match room.try_acquire() {
-                Ok(permit) => permit.forget(),
-                Err(tokio::sync::TryAcquireError::NoPermits) => return Err(CastError::Full),
-                Err(tokio::sync::TryAcquireError::Closed) => return Err(CastError::NotRunning),
-            }
+        match &self.target {
+            Target::Direct(server) => server.cast(msg),
+            Target::Named(_) => self
+                .with_server(|server| server.cast(msg))
+                .unwrap_or(Err(CastError::NotRunning)),
         }
-        self.mailbox
-            .send(Mail::Msg(msg))
-            .map_err(|_| CastError::NotRunning)
     }
 
     /// Sends an info message, handled by the server's `#[info]` handler for `M`
@@ -353,10 +584,13 @@ impl<S: GenServer> ServerRef<S> {
 
     /// Like [`stop`](ServerRef::stop), with the given reason (e.g. [`ExitReason::Shutdown`]).
     pub async fn stop_with(&self, reason: ExitReason) {
-        // A closed mailbox means the server is already exiting: wait for it all the same.
-        let _ = self.mailbox.send(Mail::Stop(Box::new(reason)));
-        if current_server() != self.shared.id.as_u64() {
-            self.shared.wait_exit().await;
+        match &self.target {
+            Target::Direct(server) => server.stop_with(reason).await,
+            Target::Named(name) => {
+                if let Some(server) = name.whereis().as_ref().and_then(Pid::direct::<S>) {
+                    server.stop_with(reason).await;
+                }
+            }
         }
     }
 
@@ -411,31 +645,49 @@ impl<S: GenServer> ServerRef<S> {
         &self,
         run: impl FnOnce(&mut S, &ServerStats) -> R + Send + 'static,
     ) -> Result<R, CallError> {
-        if current_server() == self.shared.id.as_u64() {
-            return Err(CallError::CallingSelf);
+        match &self.target {
+            Target::Direct(server) => server.system(run, self.call_timeout).await,
+            Target::Named(name) => {
+                let pid = name.whereis().ok_or(CallError::NotRunning)?;
+                let server = pid.direct::<S>().ok_or(CallError::NotRunning)?;
+                server.system(run, self.call_timeout).await
+            }
         }
-        let (reply_to, receiver) = ReplyTo::channel();
-        self.mailbox
-            .send(Mail::System(Box::new(move |state, stats| {
-                reply_to.send(run(state, stats))
-            })))
-            .map_err(|_| CallError::NotRunning)?;
-        reply::wait(receiver, &self.shared, None, self.call_timeout).await
     }
 
     /// Ends the server at once, without `terminate`: its callers get
     /// `CallError::Exited(ExitReason::Killed)`. Not async: the task is aborted at its next
     /// await point.
     pub fn kill(&self) {
-        self.shared.set_reason(ExitReason::Killed);
-        if let Some(abort) = self.shared.abort.get() {
-            abort.abort();
+        self.with_server(|server| server.shared.kill(ExitReason::Killed));
+    }
+
+    /// Waits until the server has exited and returns why. For a name handle, waits for the
+    /// server holding the name now; with none, returns [`ExitReason::NoProc`] at once.
+    pub async fn exited(&self) -> ExitReason {
+        match &self.target {
+            Target::Direct(server) => server.shared.wait_exit().await,
+            Target::Named(_) => self.monitor().await,
         }
     }
 
-    /// Waits until the server has exited and returns why.
-    pub async fn exited(&self) -> ExitReason {
-        self.shared.wait_exit().await
+    /// Monitors the server from plain async code (outside any server): the future resolves
+    /// with the server's exit reason once it has exited: its name is free and the `Down`s of
+    /// its monitors are delivered by then. The server is chosen when `monitor` is called (for a
+    /// name handle, the one holding the name then; with none, the future gives
+    /// [`ExitReason::NoProc`]). The future does not borrow the handle, so it can be moved into
+    /// a task or a `select!`.
+    ///
+    /// A server monitors another with [`Context::monitor`] instead, and gets a
+    /// [`Down`](crate::Down) message.
+    pub fn monitor(&self) -> impl Future<Output = ExitReason> + Send + 'static {
+        let shared = self.with_server(|server| server.shared.clone());
+        async move {
+            match shared {
+                Some(shared) => shared.wait_exit().await,
+                None => ExitReason::NoProc,
+            }
+        }
     }
 }
 
@@ -443,23 +695,59 @@ impl<S: GenServer> ServerRef<S> {
 trait AnyServer: Send + Sync + 'static {
     fn shared(&self) -> &Arc<Shared>;
     fn request_stop(&self, reason: ExitReason) -> bool;
+    fn signal(&self, signal: Signal) -> bool;
     fn as_any(&self) -> &dyn Any;
-    fn type_name(&self) -> &'static str;
 }
 
-impl<S: GenServer> AnyServer for ServerRef<S> {
+/// What a [`Pid`] of a server holds: a bound handle and the call timeout of the handle it was
+/// made from (which [`Pid::downcast`] gives back).
+struct PidServer<S: GenServer> {
+    server: Direct<S>,
+    call_timeout: Duration,
+}
+
+impl<S: GenServer> AnyServer for PidServer<S> {
     fn shared(&self) -> &Arc<Shared> {
-        &self.shared
+        &self.server.shared
     }
     fn request_stop(&self, reason: ExitReason) -> bool {
-        self.mailbox.send(Mail::Stop(Box::new(reason))).is_ok()
+        self.server.request_stop(reason)
+    }
+    fn signal(&self, signal: Signal) -> bool {
+        self.server.signal(signal)
     }
     fn as_any(&self) -> &dyn Any {
         self
     }
-    fn type_name(&self) -> &'static str {
-        self.shared.type_name
+}
+
+/// The `Pid` of no server: what a name held by nobody resolves to.
+struct NoProcess;
+
+impl AnyServer for NoProcess {
+    fn shared(&self) -> &Arc<Shared> {
+        no_process()
     }
+    fn request_stop(&self, _: ExitReason) -> bool {
+        false
+    }
+    fn signal(&self, _: Signal) -> bool {
+        false
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// The record of "no server": exited, reason [`ExitReason::NoProc`], id used by nothing else.
+fn no_process() -> &'static Arc<Shared> {
+    static NO_PROCESS: OnceLock<Arc<Shared>> = OnceLock::new();
+    NO_PROCESS.get_or_init(|| {
+        let shared = Shared::new("noproc", None);
+        shared.set_reason(ExitReason::NoProc);
+        shared.state.store(CLOSED | DONE, Ordering::Release);
+        Arc::new(shared)
+    })
 }
 
 /// An untyped handle to a server of any type: Erlang's pid.
@@ -470,49 +758,76 @@ impl<S: GenServer> AnyServer for ServerRef<S> {
 pub struct Pid(Arc<dyn AnyServer>);
 
 impl Pid {
+    fn no_process() -> Pid {
+        Pid(Arc::new(NoProcess))
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        self.0.shared()
+    }
+
+    /// The bound handle inside, if the server is an `S`.
+    pub(crate) fn direct<S: GenServer>(&self) -> Option<&Direct<S>> {
+        self.0
+            .as_any()
+            .downcast_ref::<PidServer<S>>()
+            .map(|pid| &pid.server)
+    }
+
+    pub(crate) fn server_ref<S: GenServer>(&self) -> Option<ServerRef<S>> {
+        self.0
+            .as_any()
+            .downcast_ref::<PidServer<S>>()
+            .map(|pid| ServerRef::from_direct(pid.server.clone(), pid.call_timeout))
+    }
+
+    pub(crate) fn signal(&self, signal: Signal) -> bool {
+        self.0.signal(signal)
+    }
+
     /// The server's id.
     pub fn id(&self) -> ServerId {
-        self.0.shared().id
+        self.shared().id
     }
 
     /// `true` until the server has exited.
     pub fn is_alive(&self) -> bool {
-        !self.0.shared().is_done()
+        !self.shared().is_done()
     }
 
     /// The server's type name, e.g. `my_app::Counter`.
     pub fn type_name(&self) -> &'static str {
-        self.0.type_name()
+        self.shared().type_name
     }
 
     /// Stops the server with `reason` and waits until it has exited.
     pub async fn stop_with(&self, reason: ExitReason) {
         let _ = self.0.request_stop(reason);
         if current_server() != self.id().as_u64() {
-            self.0.shared().wait_exit().await;
+            self.shared().wait_exit().await;
         }
     }
 
     /// Ends the server at once, without `terminate`.
     pub fn kill(&self) {
-        let shared = self.0.shared();
-        shared.set_reason(ExitReason::Killed);
-        if let Some(abort) = shared.abort.get() {
-            abort.abort();
-        }
+        self.shared().kill(ExitReason::Killed);
     }
 
     /// Waits until the server has exited and returns why.
     pub async fn exited(&self) -> ExitReason {
-        self.0.shared().wait_exit().await
+        self.shared().wait_exit().await
+    }
+
+    /// Like [`ServerRef::monitor`]: a future, not borrowing the `Pid`, that resolves with the
+    /// server's exit reason once it has exited.
+    pub fn monitor(&self) -> impl Future<Output = ExitReason> + Send + 'static {
+        let shared = self.shared().clone();
+        async move { shared.wait_exit().await }
     }
 
     /// The typed handle, if the server is an `S`.
     pub fn downcast<S: GenServer>(&self) -> Option<S::Ref> {
-        self.0
-            .as_any()
-            .downcast_ref::<ServerRef<S>>()
-            .map(|server| S::Ref::from(server.clone()))
+        self.server_ref::<S>().map(S::Ref::from)
     }
 }
 
@@ -558,6 +873,7 @@ impl Eq for Pid {}
 pub struct Options<S: GenServer> {
     call_timeout: Duration,
     mailbox_capacity: Option<usize>,
+    name: Option<Name>,
     server: PhantomData<fn() -> S>,
 }
 
@@ -566,6 +882,7 @@ impl<S: GenServer> Default for Options<S> {
         Options {
             call_timeout: DEFAULT_CALL_TIMEOUT,
             mailbox_capacity: None,
+            name: None,
             server: PhantomData,
         }
     }
@@ -576,6 +893,7 @@ impl<S: GenServer> fmt::Debug for Options<S> {
         f.debug_struct("Options")
             .field("call_timeout", &self.call_timeout)
             .field("mailbox_capacity", &self.mailbox_capacity)
+            .field("name", &self.name.as_ref().map(Name::name))
             .finish()
     }
 }
@@ -600,48 +918,108 @@ impl<S: GenServer> Options<S> {
         self
     }
 
+    /// Registers the server under `name` in the local registry, before `init` runs (as OTP
+    /// does): `Counter::whereis(name)` finds it and `CounterRef::from_name(name)` reaches it.
+    /// If the name is taken, `start` returns [`StartError::AlreadyStarted`] with the holder and
+    /// runs nothing. The name is freed when the server exits, however it exits, and when its
+    /// init fails, before `start` returns the error.
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    ///
+    /// struct Config { debug: bool }
+    ///
+    /// #[genserver]
+    /// impl Config {
+    ///     #[call]
+    ///     fn debug(&self) -> bool { self.debug }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let config = Config::options().name("config").start(Config { debug: true }).await.unwrap();
+    /// assert_eq!(Config::whereis("config").unwrap().debug().await, Ok(true));
+    /// assert!(matches!(
+    ///     Config::options().name("config").start(Config { debug: false }).await,
+    ///     Err(StartError::AlreadyStarted(_))
+    /// ));
+    /// config.stop().await;
+    /// assert!(Config::whereis("config").is_none());
+    /// # }
+    /// ```
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Name::local(name.into()));
+        self
+    }
+
+    /// Registers the server under `name` in `registry` instead of the local registry: OTP's
+    /// `{:via, module, name}`. Reach it with [`ServerRef::whereis_via`] and
+    /// [`ServerRef::from_name_via`]. See [`Registry`] for an example.
+    pub fn via(mut self, registry: Arc<dyn Registry>, name: impl Into<String>) -> Self {
+        self.name = Some(Name::via(registry, name.into()));
+        self
+    }
+
     /// Starts the server and returns its handle once `init` has succeeded.
     pub async fn start(self, args: S::Args) -> Result<S::Ref, StartError<S::InitError>> {
         let (mailbox, receiver) = mpsc::unbounded_channel();
-        let shared = Arc::new(Shared {
-            id: ServerId::next(),
-            type_name: std::any::type_name::<S>(),
-            reason: OnceLock::new(),
-            done: AtomicBool::new(false),
-            changed: Notify::new(),
-            room: self.mailbox_capacity.map(Semaphore::new),
-            abort: OnceLock::new(),
-        });
-        let server = ServerRef {
+        let shared = Arc::new(Shared::new(
+            std::any::type_name::<S>(),
+            self.mailbox_capacity,
+        ));
+        let server = Direct {
             mailbox,
             shared: shared.clone(),
-            call_timeout: self.call_timeout,
         };
+        let name = self.name.map(Arc::new);
+        if let Some(name) = &name {
+            // Registered before init, so a second start under the name fails without running.
+            name.register(server.pid(self.call_timeout))
+                .map_err(StartError::AlreadyStarted)?;
+        }
         let (started, init_result) = oneshot::channel();
-        let task = tokio::spawn(run(server.clone(), receiver, args, started));
+        let task = tokio::spawn(run(
+            server.clone(),
+            self.call_timeout,
+            name,
+            receiver,
+            args,
+            started,
+        ));
         // Only this function sets it, once, right after the spawn.
         let _ = shared.abort.set(task.abort_handle());
-        match init_result.await {
-            Ok(Ok(())) => Ok(S::Ref::from(server)),
-            Ok(Err(error)) => Err(error),
-            Err(_) => Err(StartError::Panic(
-                "the server was killed during init".to_owned(),
-            )),
-        }
+        let error = match init_result.await {
+            Ok(Ok(())) => {
+                return Ok(S::Ref::from(ServerRef::from_direct(
+                    server,
+                    self.call_timeout,
+                )));
+            }
+            Ok(Err(error)) => error,
+            Err(_) => StartError::Panic("the server was killed during init".to_owned()),
+        };
+        // A failed start leaves nothing behind: the name is free once the task is done.
+        shared.wait_exit().await;
+        Err(error)
     }
 }
 
 /// The server's task: init, the message loop, terminate.
 async fn run<S: GenServer>(
-    server: ServerRef<S>,
+    server: Direct<S>,
+    call_timeout: Duration,
+    name: Option<Arc<Name>>,
     mut mailbox: mpsc::UnboundedReceiver<Mail<S>>,
     args: S::Args,
     started: oneshot::Sender<Result<(), StartError<S::InitError>>>,
 ) {
     let shared = server.shared.clone();
-    let _done = DoneGuard(shared.clone());
+    let _done = DoneGuard {
+        shared: shared.clone(),
+        name,
+    };
     in_scope(shared.id, async move {
-        let mut ctx = Context::new(server);
+        let mut ctx = Context::new(server, call_timeout);
         let mut state = match AssertUnwindSafe(S::init(args, &mut ctx))
             .catch_unwind()
             .await
@@ -719,15 +1097,17 @@ async fn serve<S: GenServer>(
                 };
                 run(state, &stats);
             }
+            Mail::Signal(signal) => match ctx.accept_signal(*signal) {
+                Accepted::Msg(msg) => {
+                    handled += 1;
+                    state.handle(msg, ctx).await;
+                }
+                Accepted::Exit(reason) => return reason,
+                Accepted::Ignored => {}
+            },
         }
         if let Some(reason) = ctx.take_stop() {
             return reason;
         }
-    }
-}
-
-impl<S: GenServer> ServerRef<S> {
-    pub(crate) fn shared_ref(&self) -> &Shared {
-        &self.shared
     }
 }

@@ -5,7 +5,8 @@ use std::time::Duration;
 use tokio::task::AbortHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::{GenServer, Info, ServerRef};
+use crate::server::Direct;
+use crate::{GenServer, Info};
 
 /// A running timer, returned by [`Context::send_after`](crate::Context::send_after) and
 /// [`Context::send_interval`](crate::Context::send_interval).
@@ -31,7 +32,7 @@ impl TimerRef {
     }
 }
 
-pub(crate) fn send_after<S, M>(server: ServerRef<S>, delay: Duration, msg: M) -> TimerRef
+pub(crate) fn send_after<S, M>(server: Direct<S>, delay: Duration, msg: M) -> TimerRef
 where
     S: Info<M>,
     M: Send + 'static,
@@ -39,9 +40,9 @@ where
     let task = tokio::spawn(async move {
         tokio::select! {
             biased;
-            _ = server.shared_ref().wait_reason() => {}
+            _ = server.shared().wait_reason() => {}
             () = tokio::time::sleep(delay) => {
-                let _ = server.send(msg);
+                let _ = server.cast(S::into_msg(msg));
             }
         }
     });
@@ -50,7 +51,7 @@ where
     }
 }
 
-pub(crate) fn send_interval<S, M>(server: ServerRef<S>, period: Duration, msg: M) -> TimerRef
+pub(crate) fn send_interval<S, M>(server: Direct<S>, period: Duration, msg: M) -> TimerRef
 where
     S: Info<M> + GenServer,
     M: Clone + Send + 'static,
@@ -59,14 +60,14 @@ where
         // The first tick comes after one period, as with Erlang's `:timer.send_interval`.
         let mut ticks = tokio::time::interval_at(Instant::now() + period, period);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let stopped = server.shared_ref().wait_reason();
+        let stopped = server.shared().wait_reason();
         tokio::pin!(stopped);
         loop {
             tokio::select! {
                 biased;
                 _ = &mut stopped => break,
                 _ = ticks.tick() => {
-                    if server.send(msg.clone()).is_err() {
+                    if server.cast(S::into_msg(msg.clone())).is_err() {
                         break;
                     }
                 }

@@ -1,0 +1,394 @@
+//! The command line: runs the workloads, writes the table, the JSON and the chart.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use crate::results::Results;
+use crate::subject::{Flavor, Impl};
+use crate::workloads::{Scale, Workload};
+use crate::{chart, measure_memory, measure_timed};
+
+const USAGE: &str = "\
+Benchmarks genserver against a hand-written tokio actor, ractor and kameo.
+
+USAGE:
+    cargo run --release -p genserver-bench --features peers -- [OPTIONS]
+
+OPTIONS:
+    --out DIR            where to write results.md, results.json and chart.svg
+                         (default: docs/bench of the workspace; that default also refreshes
+                         the table in docs/performance.md)
+    --reps N             runs of each measurement; the median is reported (default 5)
+    --quick              tiny workloads: checks that everything runs, measures nothing
+    --impls LIST         comma-separated, among tokio,genserver,ractor,kameo (default: all built)
+    --runtimes LIST      comma-separated, among multi_thread,current_thread (default: both)
+    --workloads LIST     comma-separated, among W1,W2,W3,W4,W5 (default: all)
+    --no-write           print the table only
+    -h, --help           this text
+
+Without the `peers` feature, ractor and kameo are not built and not measured.
+";
+
+/// Options of one run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where the files go.
+    pub out: PathBuf,
+    /// Whether `out` is the default (then docs/performance.md is refreshed too).
+    pub default_out: bool,
+    /// Runs of each measurement.
+    pub reps: usize,
+    /// Workload sizes.
+    pub scale: Scale,
+    /// Implementations to measure.
+    pub impls: Vec<Impl>,
+    /// Runtime flavors to measure on.
+    pub flavors: Vec<Flavor>,
+    /// Workloads to run.
+    pub workloads: Vec<Workload>,
+    /// Whether to write files.
+    pub write: bool,
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the bench package sits in the workspace")
+        .to_path_buf()
+}
+
+fn list<T>(text: &str, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<Vec<T>, String> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| parse(s.trim()).ok_or_else(|| format!("unknown {what}: {s}")))
+        .collect()
+}
+
+/// Parses the command line (without the program name).
+pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
+    let mut options = Options {
+        out: workspace_root().join("docs").join("bench"),
+        default_out: true,
+        reps: 5,
+        scale: Scale::FULL,
+        impls: Impl::available(),
+        flavors: Flavor::ALL.to_vec(),
+        workloads: Workload::ALL.to_vec(),
+        write: true,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut value = || {
+            args.next()
+                .cloned()
+                .ok_or_else(|| format!("{arg} needs a value"))
+        };
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--out" => {
+                options.out = PathBuf::from(value()?);
+                options.default_out = false;
+            }
+            "--reps" => {
+                options.reps = value()?
+                    .parse()
+                    .map_err(|e| format!("--reps: {e}"))
+                    .and_then(|n: usize| if n == 0 { Err("--reps: at least 1".into()) } else { Ok(n) })?;
+            }
+            "--quick" => options.scale = Scale::QUICK,
+            "--impls" => options.impls = list(&value()?, Impl::from_key, "implementation")?,
+            "--runtimes" => options.flavors = list(&value()?, Flavor::from_key, "runtime")?,
+            "--workloads" => {
+                options.workloads = list(
+                    &value()?,
+                    |s| Workload::ALL.into_iter().find(|w| w.key().eq_ignore_ascii_case(s)),
+                    "workload",
+                )?
+            }
+            "--no-write" => options.write = false,
+            other => return Err(format!("unknown argument: {other}")),
+        }
+    }
+    if let Some(missing) = options.impls.iter().find(|i| !i.is_available()) {
+        return Err(format!(
+            "{missing} is not built in: add `--features peers` to the cargo command"
+        ));
+    }
+    options.impls.sort();
+    options.impls.dedup();
+    Ok(Some(options))
+}
+
+/// Runs the command line; returns the exit code.
+pub fn main(args: Vec<String>) -> i32 {
+    // The W5 child: `--w5-child IMPL RUNTIME SERVERS`, prints bytes per server.
+    if args.first().map(String::as_str) == Some("--w5-child") {
+        return w5_child(&args[1..]);
+    }
+    let options = match parse(&args) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            print!("{USAGE}");
+            return 0;
+        }
+        Err(error) => {
+            eprintln!("error: {error}\n\n{USAGE}");
+            return 2;
+        }
+    };
+    match run(&options) {
+        Ok(results) => {
+            println!("{}", results.markdown());
+            if options.write {
+                if let Err(error) = write(&options, &results) {
+                    eprintln!("error: {error}");
+                    return 1;
+                }
+            }
+            0
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            1
+        }
+    }
+}
+
+fn w5_child(args: &[String]) -> i32 {
+    let (Some(imp), Some(flavor), Some(servers)) = (
+        args.first().and_then(|s| Impl::from_key(s)),
+        args.get(1).and_then(|s| Flavor::from_key(s)),
+        args.get(2).and_then(|s| s.parse::<u64>().ok()),
+    ) else {
+        eprintln!("usage: --w5-child IMPL RUNTIME SERVERS");
+        return 2;
+    };
+    let scale = Scale {
+        w5_servers: servers,
+        ..Scale::FULL
+    };
+    let bytes = measure_memory(imp, flavor, scale);
+    println!("{bytes}");
+    0
+}
+
+/// Measures W5 in a fresh process, so that no other implementation's memory is counted.
+fn memory_in_child(imp: Impl, flavor: Flavor, scale: Scale) -> Result<f64, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let output = Command::new(exe)
+        .args([
+            "--w5-child",
+            imp.key(),
+            flavor.key(),
+            &scale.w5_servers.to_string(),
+        ])
+        .output()
+        .map_err(|e| format!("starting the W5 child: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "the W5 child for {imp} on {flavor} failed: {}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    stdout
+        .trim()
+        .parse()
+        .map_err(|e| format!("the W5 child printed {stdout:?}: {e}"))
+}
+
+/// Runs every selected measurement `reps` times, implementations interleaved (the order rotates
+/// from one repetition to the next, so that none always runs first).
+pub fn run(options: &Options) -> Result<Results, String> {
+    let started = Instant::now();
+    let mut results = Results::new(
+        options.scale,
+        options.reps,
+        options.impls.clone(),
+        options.flavors.clone(),
+        options.workloads.clone(),
+    );
+    results.machine = machine();
+    for rep in 0..options.reps {
+        let mut order = options.impls.clone();
+        let turns = rep % order.len().max(1);
+        order.rotate_left(turns);
+        for &flavor in &options.flavors {
+            for &workload in &options.workloads {
+                for &imp in &order {
+                    let value = if workload == Workload::W5 {
+                        memory_in_child(imp, flavor, options.scale)?
+                    } else {
+                        measure_timed(imp, workload, flavor, options.scale)
+                    };
+                    eprintln!(
+                        "[{:>4.0} s] run {}/{} {:<14} {} {:<18} {:>12} {}",
+                        started.elapsed().as_secs_f64(),
+                        rep + 1,
+                        options.reps,
+                        flavor.key(),
+                        workload.key(),
+                        imp.label(),
+                        workload.format_value(value),
+                        workload.unit()
+                    );
+                    results.push(flavor, workload, imp, value);
+                }
+            }
+        }
+    }
+    results.wall_time = started.elapsed();
+    Ok(results)
+}
+
+fn write(options: &Options, results: &Results) -> Result<(), String> {
+    std::fs::create_dir_all(&options.out)
+        .map_err(|e| format!("creating {}: {e}", options.out.display()))?;
+    let put = |name: &str, text: &str| {
+        let path = options.out.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+        Ok::<(), String>(())
+    };
+    put("results.md", &results.markdown())?;
+    put("results.json", &results.json())?;
+    put("chart.svg", &chart::svg(results)?)?;
+    if options.default_out {
+        refresh_performance_doc(&workspace_root().join("docs").join("performance.md"), results)?;
+    }
+    Ok(())
+}
+
+/// The markers in docs/performance.md between which the latest table goes.
+pub const TABLE_START: &str = "<!-- bench-table:start -->";
+/// See [`TABLE_START`].
+pub const TABLE_END: &str = "<!-- bench-table:end -->";
+
+/// Puts the tables of `results` between the markers of docs/performance.md, if it has them.
+fn refresh_performance_doc(path: &Path, results: &Results) -> Result<(), String> {
+    let Ok(doc) = std::fs::read_to_string(path) else {
+        return Ok(());
+    };
+    let (Some(start), Some(end)) = (doc.find(TABLE_START), doc.find(TABLE_END)) else {
+        return Ok(());
+    };
+    if end < start {
+        return Ok(());
+    }
+    // The flavor sections of results.md, one heading level down.
+    let markdown = results.markdown();
+    let mut tables = String::new();
+    let mut keep = false;
+    for line in markdown.lines() {
+        if let Some(heading) = line.strip_prefix("## ") {
+            keep = heading != "Spread";
+            if keep {
+                tables.push_str("### ");
+                tables.push_str(heading);
+                tables.push('\n');
+            }
+            continue;
+        }
+        if keep {
+            tables.push_str(line);
+            tables.push('\n');
+        }
+    }
+    let summary = results
+        .machine
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let updated = format!(
+        "{}{TABLE_START}\n\n_{summary}; median of {} runs; whole run {:.0} s._\n\n{}\n{}",
+        &doc[..start],
+        results.reps,
+        results.wall_time.as_secs_f64(),
+        tables.trim_end(),
+        &doc[end..]
+    );
+    std::fs::write(path, updated).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    eprintln!("refreshed the table in {}", path.display());
+    Ok(())
+}
+
+/// What the run ran on.
+fn machine() -> Vec<(String, String)> {
+    let mut machine = Vec::new();
+    machine.push(("date".to_owned(), today()));
+    if let Ok(cpuinfo) = std::fs::read_to_string("/proc/cpuinfo") {
+        if let Some(model) = cpuinfo
+            .lines()
+            .find_map(|l| l.strip_prefix("model name"))
+            .and_then(|rest| rest.split_once(':'))
+        {
+            machine.push(("CPU".to_owned(), model.1.trim().to_owned()));
+        }
+    }
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    machine.push(("cores available".to_owned(), cores.to_string()));
+    if let Ok(output) = Command::new("rustc").arg("--version").output() {
+        if output.status.success() {
+            let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+            machine.push(("compiler".to_owned(), version));
+        }
+    }
+    machine.push((
+        "build".to_owned(),
+        if cfg!(debug_assertions) {
+            "debug (numbers are not meaningful)".to_owned()
+        } else {
+            "release".to_owned()
+        },
+    ));
+    machine
+}
+
+/// Today's date (UTC), `YYYY-MM-DD`.
+fn today() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_options() {
+        let args: Vec<String> = ["--reps", "3", "--quick", "--impls", "tokio,genserver", "--no-write"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let options = parse(&args).unwrap().unwrap();
+        assert_eq!(options.reps, 3);
+        assert_eq!(options.scale, Scale::QUICK);
+        assert_eq!(options.impls, vec![Impl::HandWritten, Impl::Genserver]);
+        assert!(!options.write);
+        assert!(parse(&["--reps".to_owned(), "0".to_owned()]).is_err());
+        assert!(parse(&["--bogus".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn today_is_a_date() {
+        let date = today();
+        assert_eq!(date.len(), 10);
+        assert!(date.starts_with("20"));
+    }
+}

@@ -1,0 +1,53 @@
+//! Benchmarks of genserver against the floor (a hand-written tokio actor) and two peer
+//! frameworks (ractor and kameo, with the `peers` feature), on the five workloads of
+//! `docs/performance.md`, on a multi-thread runtime with 2 workers and a current_thread runtime.
+//!
+//! Run everything, write `docs/bench/results.md`, `results.json` and `chart.svg`:
+//!
+//! ```sh
+//! cargo run --release -p genserver-bench --features peers
+//! ```
+
+pub mod chart;
+pub mod cli;
+pub mod results;
+pub mod subject;
+pub mod subjects;
+pub mod workloads;
+
+use subject::{Flavor, Impl};
+use workloads::{Scale, Workload};
+
+/// Measures W1–W4 once for `imp` on a fresh runtime of `flavor`.
+pub fn measure_timed(imp: Impl, workload: Workload, flavor: Flavor, scale: Scale) -> f64 {
+    use workloads::run_timed;
+    match imp {
+        Impl::HandWritten => {
+            run_timed::<subjects::tokio_counter::HandWritten>(workload, flavor, scale)
+        }
+        Impl::Genserver => {
+            run_timed::<subjects::genserver_counter::Genserver>(workload, flavor, scale)
+        }
+        #[cfg(feature = "peers")]
+        Impl::Ractor => run_timed::<subjects::ractor_counter::Ractor>(workload, flavor, scale),
+        #[cfg(feature = "peers")]
+        Impl::Kameo => run_timed::<subjects::kameo_counter::Kameo>(workload, flavor, scale),
+        #[cfg(not(feature = "peers"))]
+        Impl::Ractor | Impl::Kameo => panic!("{imp} needs the `peers` feature"),
+    }
+}
+
+/// Measures W5 for `imp` in this process (meant to be a fresh one).
+pub fn measure_memory(imp: Impl, flavor: Flavor, scale: Scale) -> f64 {
+    use workloads::w5;
+    match imp {
+        Impl::HandWritten => w5::<subjects::tokio_counter::HandWritten>(flavor, scale),
+        Impl::Genserver => w5::<subjects::genserver_counter::Genserver>(flavor, scale),
+        #[cfg(feature = "peers")]
+        Impl::Ractor => w5::<subjects::ractor_counter::Ractor>(flavor, scale),
+        #[cfg(feature = "peers")]
+        Impl::Kameo => w5::<subjects::kameo_counter::Kameo>(flavor, scale),
+        #[cfg(not(feature = "peers"))]
+        Impl::Ractor | Impl::Kameo => panic!("{imp} needs the `peers` feature"),
+    }
+}

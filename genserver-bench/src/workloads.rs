@@ -1,0 +1,320 @@
+//! The five workloads, generic over the implementation. Each checks the counter's final value,
+//! so that no run measures work that did not happen.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::subject::{Flavor, Subject};
+
+/// How much work each workload does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scale {
+    /// W1: sequential calls timed.
+    pub w1_calls: u64,
+    /// W1: sequential calls before the timing starts.
+    pub w1_warmup: u64,
+    /// W2: concurrent callers.
+    pub w2_callers: u64,
+    /// W2: calls made by each caller.
+    pub w2_calls_per_caller: u64,
+    /// W3: casts sent before the final call.
+    pub w3_casts: u64,
+    /// W4: servers started, called once and stopped.
+    pub w4_servers: u64,
+    /// W5: idle servers whose memory is measured.
+    pub w5_servers: u64,
+}
+
+impl Scale {
+    /// The sizes the issue defines.
+    pub const FULL: Scale = Scale {
+        w1_calls: 200_000,
+        w1_warmup: 20_000,
+        w2_callers: 8,
+        w2_calls_per_caller: 50_000,
+        w3_casts: 1_000_000,
+        w4_servers: 10_000,
+        w5_servers: 100_000,
+    };
+
+    /// A run of a few milliseconds, to check that everything works.
+    pub const QUICK: Scale = Scale {
+        w1_calls: 2_000,
+        w1_warmup: 200,
+        w2_callers: 8,
+        w2_calls_per_caller: 500,
+        w3_casts: 10_000,
+        w4_servers: 200,
+        w5_servers: 2_000,
+    };
+}
+
+/// One of the five workloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Workload {
+    /// Sequential call latency, one caller.
+    W1,
+    /// Call throughput, 8 concurrent callers to one server.
+    W2,
+    /// Cast throughput: casts, then one call, timed until the call returns.
+    W3,
+    /// Start, one call, stop, for many servers.
+    W4,
+    /// Resident memory per idle server.
+    W5,
+}
+
+impl Workload {
+    /// All workloads, in table order.
+    pub const ALL: [Workload; 5] = [
+        Workload::W1,
+        Workload::W2,
+        Workload::W3,
+        Workload::W4,
+        Workload::W5,
+    ];
+
+    /// `W1` .. `W5`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Workload::W1 => "W1",
+            Workload::W2 => "W2",
+            Workload::W3 => "W3",
+            Workload::W4 => "W4",
+            Workload::W5 => "W5",
+        }
+    }
+
+    /// What the workload does, for the table.
+    pub fn describe(self, scale: &Scale) -> String {
+        match self {
+            Workload::W1 => format!(
+                "W1 call latency, 1 caller, {} sequential calls",
+                thousands(scale.w1_calls)
+            ),
+            Workload::W2 => format!(
+                "W2 {} callers × {} calls → 1 server",
+                scale.w2_callers,
+                thousands(scale.w2_calls_per_caller)
+            ),
+            Workload::W3 => format!(
+                "W3 {} casts, then one call",
+                thousands(scale.w3_casts)
+            ),
+            Workload::W4 => format!(
+                "W4 start + one call + stop, {} servers",
+                thousands(scale.w4_servers)
+            ),
+            Workload::W5 => format!(
+                "W5 {} idle servers, resident memory",
+                thousands(scale.w5_servers)
+            ),
+        }
+    }
+
+    /// The unit of the measurement.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Workload::W1 => "ns/call",
+            Workload::W2 => "calls/s",
+            Workload::W3 => "casts/s",
+            Workload::W4 => "µs/server",
+            Workload::W5 => "bytes/server",
+        }
+    }
+
+    /// `true` for throughputs (more is better), `false` for costs (less is better).
+    pub fn higher_is_better(self) -> bool {
+        matches!(self, Workload::W2 | Workload::W3)
+    }
+
+    /// genserver's target, as text, and whether `ratio` (genserver ÷ hand-written) or
+    /// `value` (genserver's own measurement) meets it.
+    pub fn target(self, ratio: f64, value: f64) -> (&'static str, bool) {
+        match self {
+            Workload::W1 => ("≤ 1.15×", ratio <= 1.15),
+            Workload::W2 => ("≥ 0.85×", ratio >= 0.85),
+            Workload::W3 => ("≥ 0.80×", ratio >= 0.80),
+            Workload::W4 => ("≤ 1.30×", ratio <= 1.30),
+            Workload::W5 => ("≤ 1,000 B", value <= 1_000.0),
+        }
+    }
+
+    /// Formats a measurement of this workload for a table.
+    pub fn format_value(self, value: f64) -> String {
+        match self {
+            Workload::W1 => format!("{value:.0}"),
+            Workload::W2 | Workload::W3 => format!("{:.2}M", value / 1e6),
+            Workload::W4 => format!("{value:.2}"),
+            Workload::W5 => thousands(value.round() as u64),
+        }
+    }
+}
+
+impl fmt::Display for Workload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Runs W1–W4 on a fresh runtime of `flavor`; returns the measurement in the workload's unit.
+/// W5 is measured by [`w5`], in a process of its own.
+pub fn run_timed<S: Subject>(workload: Workload, flavor: Flavor, scale: Scale) -> f64 {
+    match workload {
+        Workload::W1 => flavor.run(w1::<S>(scale)),
+        Workload::W2 => flavor.run(w2::<S>(scale)),
+        Workload::W3 => flavor.run(w3::<S>(scale)),
+        Workload::W4 => flavor.run(w4::<S>(scale)),
+        Workload::W5 => panic!("W5 runs in a process of its own: see `w5`"),
+    }
+}
+
+/// W1: `w1_calls` sequential increment calls from one caller, after `w1_warmup` of them.
+/// Nanoseconds per call.
+pub async fn w1<S: Subject>(scale: Scale) -> f64 {
+    let counter = S::start().await;
+    for _ in 0..scale.w1_warmup {
+        S::increment(&counter).await;
+    }
+    let start = Instant::now();
+    let mut last = 0;
+    for _ in 0..scale.w1_calls {
+        last = S::increment(&counter).await;
+    }
+    let elapsed = start.elapsed();
+    let expected = scale.w1_warmup + scale.w1_calls;
+    assert_eq!(last, expected, "W1: last reply");
+    assert_eq!(S::get(&counter).await, expected, "W1: final value");
+    S::stop(counter).await;
+    elapsed.as_nanos() as f64 / scale.w1_calls as f64
+}
+
+/// W2: `w2_callers` tasks each make `w2_calls_per_caller` increment calls to one server.
+/// Calls per second.
+pub async fn w2<S: Subject>(scale: Scale) -> f64 {
+    let counter = S::start().await;
+    let warmup = scale.w2_calls_per_caller / 10;
+    for _ in 0..warmup {
+        S::increment(&counter).await;
+    }
+    let start = Instant::now();
+    let callers: Vec<_> = (0..scale.w2_callers)
+        .map(|_| {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut previous = 0;
+                for _ in 0..scale.w2_calls_per_caller {
+                    let value = S::increment(&counter).await;
+                    // Each caller sees the counter grow: its calls are handled in order.
+                    assert!(value > previous, "W2: replies out of order");
+                    previous = value;
+                }
+            })
+        })
+        .collect();
+    for caller in callers {
+        caller.await.expect("W2 caller panicked");
+    }
+    let elapsed = start.elapsed();
+    let calls = scale.w2_callers * scale.w2_calls_per_caller;
+    assert_eq!(S::get(&counter).await, warmup + calls, "W2: final value");
+    S::stop(counter).await;
+    calls as f64 / elapsed.as_secs_f64()
+}
+
+/// W3: `w3_casts` casts then one get call, timed until the call returns. Casts per second.
+pub async fn w3<S: Subject>(scale: Scale) -> f64 {
+    let counter = S::start().await;
+    assert_eq!(S::get(&counter).await, 0, "W3: initial value");
+    let start = Instant::now();
+    for _ in 0..scale.w3_casts {
+        S::bump(&counter).await;
+    }
+    let value = S::get(&counter).await;
+    let elapsed = start.elapsed();
+    assert_eq!(value, scale.w3_casts, "W3: final value");
+    S::stop(counter).await;
+    scale.w3_casts as f64 / elapsed.as_secs_f64()
+}
+
+/// W4: start `w4_servers` servers, one increment call to each, stop them all.
+/// Microseconds per server.
+pub async fn w4<S: Subject>(scale: Scale) -> f64 {
+    // Warm the runtime and the allocator up with a few servers.
+    for _ in 0..100 {
+        let counter = S::start().await;
+        assert_eq!(S::increment(&counter).await, 1, "W4 warm-up");
+        S::stop(counter).await;
+    }
+    let start = Instant::now();
+    let mut counters = Vec::with_capacity(scale.w4_servers as usize);
+    for _ in 0..scale.w4_servers {
+        counters.push(S::start().await);
+    }
+    for counter in &counters {
+        assert_eq!(S::increment(counter).await, 1, "W4: first increment");
+    }
+    for counter in counters {
+        S::stop(counter).await;
+    }
+    let elapsed = start.elapsed();
+    elapsed.as_secs_f64() * 1e6 / scale.w4_servers as f64
+}
+
+/// W5: start `w5_servers` servers, one increment call each, then the growth of this process's
+/// resident memory divided by the number of servers. Bytes per server.
+///
+/// Meant to run alone in a fresh process (see the `--w5-child` argument of the binary), so
+/// that no other implementation's memory is counted.
+pub fn w5<S: Subject>(flavor: Flavor, scale: Scale) -> f64 {
+    flavor.run(async move {
+        // Everything that is allocated once (runtime, statics, first blocks) before the baseline.
+        for _ in 0..10 {
+            let counter = S::start().await;
+            assert_eq!(S::increment(&counter).await, 1, "W5 warm-up");
+            S::stop(counter).await;
+        }
+        let mut counters = Vec::with_capacity(scale.w5_servers as usize);
+        let before = resident_bytes();
+        for _ in 0..scale.w5_servers {
+            counters.push(S::start().await);
+        }
+        for counter in &counters {
+            assert_eq!(S::increment(counter).await, 1, "W5: first increment");
+        }
+        // Let every server go back to waiting on its mailbox.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let after = resident_bytes();
+        for counter in &counters {
+            assert_eq!(S::get(counter).await, 1, "W5: final value");
+        }
+        // The servers are left running: the process exits right after.
+        std::mem::forget(counters);
+        after.saturating_sub(before) as f64 / scale.w5_servers as f64
+    })
+}
+
+/// This process's resident set size (`VmRSS` of `/proc/self/status`), in bytes.
+pub fn resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("reading /proc/self/status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().strip_suffix("kB"))
+        .and_then(|kb| kb.trim().parse::<u64>().ok())
+        .map(|kb| kb * 1024)
+        .expect("VmRSS in /proc/self/status")
+}

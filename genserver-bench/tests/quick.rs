@@ -1,0 +1,41 @@
+//! Every workload, tiny, for every implementation built in: the harness, the final-value checks,
+//! the table and the chart work.
+
+use genserver_bench::results::Results;
+use genserver_bench::subject::{Flavor, Impl};
+use genserver_bench::workloads::{Scale, Workload};
+use genserver_bench::{chart, measure_memory, measure_timed};
+
+#[test]
+fn every_workload_runs_and_reports() {
+    let scale = Scale::QUICK;
+    let impls = Impl::available();
+    let mut results = Results::new(
+        scale,
+        1,
+        impls.clone(),
+        Flavor::ALL.to_vec(),
+        Workload::ALL.to_vec(),
+    );
+    for flavor in Flavor::ALL {
+        for &imp in &impls {
+            for workload in [Workload::W1, Workload::W2, Workload::W3, Workload::W4] {
+                let value = measure_timed(imp, workload, flavor, scale);
+                assert!(value > 0.0, "{imp} {workload} on {flavor}: {value}");
+                results.push(flavor, workload, imp, value);
+            }
+            // In this process, not a child: the number means little, the run must complete.
+            let bytes = measure_memory(imp, flavor, scale);
+            assert!(bytes >= 0.0);
+            results.push(flavor, Workload::W5, imp, bytes.max(1.0));
+        }
+    }
+    let markdown = results.markdown();
+    assert!(markdown.contains("genserver ÷ hand-written"), "{markdown}");
+    assert!(markdown.contains("W5"), "{markdown}");
+    let json = results.json();
+    assert!(json.contains("\"workload\": \"W3\""), "{json}");
+    let svg = chart::svg(&results).unwrap();
+    assert!(svg.starts_with("<svg"), "{svg}");
+    assert!(svg.contains("genserver"));
+}

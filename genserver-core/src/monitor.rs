@@ -1,0 +1,208 @@
+//! Monitors and links: what a server learns when another one exits.
+//!
+//! The record of the watched server ([`Shared`]) keeps its watchers: the monitors on it and the
+//! servers linked to it. Its exit path ([`on_exit`]) takes them and tells each one, before the
+//! server counts as exited. A watcher's own side (which monitors it holds, whether it traps
+//! exits) lives in its [`Context`](crate::Context).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{MutexGuard, PoisonError};
+
+use crate::server::{CLOSED, HAS_WATCHERS, Shared};
+use crate::{ExitReason, Pid, ServerId};
+
+/// The reference of one monitor, from [`Context::monitor`](crate::Context::monitor); the
+/// [`Down`] message of that monitor carries it. Unique for the life of the program.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MonitorRef(u64);
+
+impl MonitorRef {
+    pub(crate) fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        MonitorRef(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl fmt::Display for MonitorRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#Ref<{}>", self.0)
+    }
+}
+
+impl fmt::Debug for MonitorRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// The info message a server gets when a server it monitors exits: OTP's
+/// `{:DOWN, ref, :process, pid, reason}`.
+///
+/// A server that calls [`Context::monitor`](crate::Context::monitor) handles it with an
+/// `#[info]` method (`#[info] fn on_down(&mut self, down: Down)`); without one the monitor
+/// call does not compile. It arrives exactly once per monitor, and never after
+/// [`Context::demonitor`](crate::Context::demonitor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Down {
+    /// The monitor that fired, as returned by `monitor`.
+    pub monitor: MonitorRef,
+    /// The server that exited.
+    pub id: ServerId,
+    /// Why it exited; [`ExitReason::NoProc`] if there was no server to monitor.
+    pub reason: ExitReason,
+}
+
+/// The info message a server that traps exits gets when a server linked to it exits: OTP's
+/// `{:EXIT, pid, reason}`.
+///
+/// See [`Context::trap_exits`](crate::Context::trap_exits). Unlike a non-trapping server, which
+/// follows its partner's abnormal exit, a trapping one receives every exit of a linked server
+/// as this message, normal ones included, and decides what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exit {
+    /// The linked server that exited.
+    pub id: ServerId,
+    /// Why it exited.
+    pub reason: ExitReason,
+}
+
+/// What the runtime puts in a mailbox besides messages and stop requests.
+pub(crate) enum Signal {
+    Down(Down),
+    Exit(Exit),
+}
+
+/// The monitors on a server and the servers linked to it. Ordered maps, so that the `Down`s
+/// of one exit go out in the order the monitors were made.
+#[derive(Default)]
+pub(crate) struct Watchers {
+    /// Monitor ref → the monitoring server.
+    monitors: BTreeMap<MonitorRef, Pid>,
+    /// Linked server's id → that server.
+    links: BTreeMap<ServerId, Pid>,
+}
+
+fn lock(shared: &Shared) -> MutexGuard<'_, Option<Box<Watchers>>> {
+    // Nothing panics while holding the lock; a poisoned one is as good as any.
+    shared
+        .watchers
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Adds a watcher to `shared` unless it has exited. `false`: it has, and the caller tells the
+/// watcher itself.
+fn add(shared: &Shared, insert: impl FnOnce(&mut Watchers)) -> bool {
+    let mut watchers = lock(shared);
+    // Ordered with the exit path's `fetch_or(CLOSED)`: either it sees `HAS_WATCHERS` and takes
+    // the list after this insert, or this sees `CLOSED` and inserts nothing.
+    if shared.state.fetch_or(HAS_WATCHERS, Ordering::AcqRel) & CLOSED != 0 {
+        return false;
+    }
+    insert(watchers.get_or_insert_with(Box::default));
+    true
+}
+
+/// The exit path of a server: takes its watchers and tells each one. Runs once, in the server's
+/// task (possibly while it is dropped after an abort), before the server counts as exited.
+pub(crate) fn on_exit(shared: &Shared) {
+    if shared.state.fetch_or(CLOSED, Ordering::AcqRel) & HAS_WATCHERS == 0 {
+        return;
+    }
+    let Some(watchers) = lock(shared).take() else {
+        return;
+    };
+    let reason = shared.exit_reason().unwrap_or(ExitReason::Killed);
+    for (monitor, watcher) in watchers.monitors {
+        watcher.signal(Signal::Down(Down {
+            monitor,
+            id: shared.id,
+            reason: reason.clone(),
+        }));
+    }
+    for (_, partner) in watchers.links {
+        // Only if the partner still holds the link: an unlink in between wins.
+        if remove_link_entry(partner.shared(), shared.id) {
+            exit_signal(&partner, shared.id, &reason);
+        }
+    }
+}
+
+/// Monitors `target` for `watcher`. `false`: the target has already exited; the caller
+/// delivers the `Down` itself.
+pub(crate) fn add_monitor(target: &Shared, monitor: MonitorRef, watcher: &Pid) -> bool {
+    add(target, |watchers| {
+        watchers.monitors.insert(monitor, watcher.clone());
+    })
+}
+
+pub(crate) fn remove_monitor(target: &Shared, monitor: MonitorRef) {
+    if let Some(watchers) = lock(target).as_mut() {
+        watchers.monitors.remove(&monitor);
+    }
+}
+
+fn remove_link_entry(shared: &Shared, partner: ServerId) -> bool {
+    lock(shared)
+        .as_mut()
+        .is_some_and(|watchers| watchers.links.remove(&partner).is_some())
+}
+
+/// Links `me` (the running server that asks) and `other`. If `other` has already exited,
+/// `me` gets its exit signal at once.
+pub(crate) fn link(me: &Pid, other: &Pid) {
+    if me.id() == other.id() {
+        return;
+    }
+    // My side first: if `other` exits after its side is set, its exit path finds my entry
+    // and signals me; if it has exited before, I undo my entry and signal myself. Either
+    // way, exactly one signal.
+    let other_entry = other.clone();
+    if !add(me.shared(), |watchers| {
+        watchers.links.insert(other.id(), other_entry);
+    }) {
+        return;
+    }
+    let me_entry = me.clone();
+    if !add(other.shared(), |watchers| {
+        watchers.links.insert(me.id(), me_entry);
+    }) && remove_link_entry(me.shared(), other.id())
+    {
+        let reason = other.shared().exit_reason().unwrap_or(ExitReason::NoProc);
+        exit_signal(me, other.id(), &reason);
+    }
+}
+
+/// Removes the link between `me` and `other`. `false` if there was none on my side: then an
+/// exit signal of `other` may already be on its way.
+pub(crate) fn unlink(me: &Pid, other: &Pid) -> bool {
+    let was_linked = remove_link_entry(me.shared(), other.id());
+    remove_link_entry(other.shared(), me.id());
+    was_linked
+}
+
+/// Tells `to` that its linked partner `from` exited: a message if it traps exits; otherwise,
+/// for an abnormal reason, it exits at once (without terminate, as in OTP) with a reason that
+/// names the partner and its reason.
+fn exit_signal(to: &Pid, from: ServerId, reason: &ExitReason) {
+    if to.shared().traps_exits() {
+        to.signal(Signal::Exit(Exit {
+            id: from,
+            reason: reason.clone(),
+        }));
+    } else if !reason.is_normal() {
+        to.shared().kill(ExitReason::Linked {
+            id: from,
+            reason: Box::new(reason.clone()),
+        });
+    }
+}
+
+#[cfg(test)]
+impl Watchers {
+    pub(crate) fn monitor_count(&self) -> usize {
+        self.monitors.len()
+    }
+}
