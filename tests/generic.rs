@@ -8,10 +8,12 @@ struct Stack<T> {
     items: Vec<T>,
 }
 
+// `Sync` because `peek` is an `async fn` on `&self`: its future holds `&Stack<T>` across an
+// `.await`, and the server's future must be `Send`. Sync handlers on `&self` need no `Sync`.
 #[genserver]
 impl<T> Stack<T>
 where
-    T: Clone + Debug + Send + 'static,
+    T: Clone + Debug + Send + Sync + 'static,
 {
     #[cast]
     fn push(&mut self, item: T) {

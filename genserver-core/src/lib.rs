@@ -50,13 +50,26 @@ pub mod __private {
         StartError,
     };
     pub use ::core::clone::Clone;
-    pub use ::core::convert::{AsRef, From, Infallible};
+    pub use ::core::convert::{AsRef, From, Infallible, Into};
     pub use ::core::fmt;
     pub use ::core::future::Future;
     pub use ::core::marker::{PhantomData, Send};
     pub use ::core::ops::Deref;
+    pub use ::core::option::Option;
     pub use ::core::result::Result::{self, Err, Ok};
     pub use ::core::time::Duration;
+    pub use ::std::string::String;
+
+    /// Names the error type of an `#[init]` that returns an alias of `Result`
+    /// (`anyhow::Result<Self>`): `<R as InitResult>::Error`.
+    pub trait InitResult {
+        /// The `E` of `Result<S, E>`.
+        type Error;
+    }
+
+    impl<S, E> InitResult for Result<S, E> {
+        type Error = E;
+    }
 }
 
 #[cfg(test)]

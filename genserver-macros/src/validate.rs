@@ -1,0 +1,97 @@
+//! Phase 2: checks that concern several methods at once.
+
+use std::collections::HashMap;
+
+use quote::ToTokens;
+use syn::ImplItem;
+
+use crate::errors::Errors;
+use crate::model::{Kind, Reply, Server};
+
+/// Names the macro adds to the server type and to its handle.
+const ON_SERVER: [&str; 3] = ["start", "options", "whereis"];
+const ON_HANDLE: [&str; 3] = ["with_timeout", "from_name", "inner"];
+
+/// Adds the cross-method problems to those `parse` found; `Ok` only if there are none.
+pub(crate) fn server((server, mut errors): (Server, Errors)) -> Result<Server, syn::Error> {
+    // Two `#[info]` handlers for one message type would be two `impl Info<M>`.
+    let mut info_types: HashMap<String, &syn::Ident> = HashMap::new();
+    for handler in server.handlers.iter().filter(|h| h.kind == Kind::Info) {
+        let Some((_, ty)) = handler.args().next() else {
+            continue;
+        };
+        let key = ty.to_token_stream().to_string();
+        if let Some(first) = info_types.get(&key) {
+            errors.spanned(
+                ty,
+                format_args!(
+                    "two `#[info]` handlers for `{}`: `{first}` already handles it; each message \
+                     type has one handler, so merge them (or wrap one in a new type)",
+                    key.replace(' ', "")
+                ),
+            );
+        } else {
+            info_types.insert(key, &handler.method);
+        }
+    }
+
+    // Two handlers whose variants would share a name (`get_x` and `getX`).
+    let mut variants: HashMap<String, &syn::Ident> = HashMap::new();
+    for handler in &server.handlers {
+        if let Some(first) = variants.get(&handler.variant.to_string()) {
+            errors.spanned(
+                &handler.method,
+                format_args!(
+                    "`{}` and `{first}` would both be the message `{}`: rename one",
+                    handler.method, handler.variant
+                ),
+            );
+        } else {
+            variants.insert(handler.variant.to_string(), &handler.method);
+        }
+    }
+
+    // Methods the macro generates must not be defined by hand.
+    for item in &server.item.items {
+        if let ImplItem::Fn(method) = item {
+            let name = method.sig.ident.to_string();
+            if ON_SERVER.contains(&name.as_str()) {
+                errors.spanned(
+                    &method.sig.ident,
+                    format_args!(
+                        "`#[genserver]` generates `{0}::{name}`: rename this method",
+                        server.ident
+                    ),
+                );
+            }
+        }
+    }
+    for handler in &server.handlers {
+        let name = handler.method.to_string();
+        if handler.kind != Kind::Info && ON_HANDLE.contains(&name.as_str()) {
+            errors.spanned(
+                &handler.method,
+                format_args!(
+                    "the handle `{}Ref` already has a method `{name}`: rename this handler",
+                    server.ident
+                ),
+            );
+        }
+        // The reply channel of a returning call is the message field `reply_to`.
+        if let Some(Reply {
+            deferred: false, ..
+        }) = &handler.reply
+        {
+            for (name, _) in handler.args() {
+                if name == "reply_to" {
+                    errors.spanned(
+                        name,
+                        "`reply_to` names the reply channel in the message: rename this parameter",
+                    );
+                }
+            }
+        }
+    }
+
+    errors.finish(server)
+}
