@@ -128,7 +128,9 @@ fn draw(results: &Results, out: &mut String) -> Result<(), Box<dyn std::error::E
                 chart
                     .draw_series(marks)?
                     .label("genserver's target")
-                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], TARGET.stroke_width(2)));
+                    .legend(|(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 12, y)], TARGET.stroke_width(2))
+                    });
             }
         }
 

@@ -94,7 +94,13 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
                 options.reps = value()?
                     .parse()
                     .map_err(|e| format!("--reps: {e}"))
-                    .and_then(|n: usize| if n == 0 { Err("--reps: at least 1".into()) } else { Ok(n) })?;
+                    .and_then(|n: usize| {
+                        if n == 0 {
+                            Err("--reps: at least 1".into())
+                        } else {
+                            Ok(n)
+                        }
+                    })?;
             }
             "--quick" => options.scale = Scale::QUICK,
             "--impls" => options.impls = list(&value()?, Impl::from_key, "implementation")?,
@@ -102,7 +108,11 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
             "--workloads" => {
                 options.workloads = list(
                     &value()?,
-                    |s| Workload::ALL.into_iter().find(|w| w.key().eq_ignore_ascii_case(s)),
+                    |s| {
+                        Workload::ALL
+                            .into_iter()
+                            .find(|w| w.key().eq_ignore_ascii_case(s))
+                    },
                     "workload",
                 )?
             }
@@ -256,7 +266,10 @@ fn write(options: &Options, results: &Results) -> Result<(), String> {
     put("results.json", &results.json())?;
     put("chart.svg", &chart::svg(results)?)?;
     if options.default_out {
-        refresh_performance_doc(&workspace_root().join("docs").join("performance.md"), results)?;
+        refresh_performance_doc(
+            &workspace_root().join("docs").join("performance.md"),
+            results,
+        )?;
     }
     Ok(())
 }
@@ -372,10 +385,17 @@ mod tests {
 
     #[test]
     fn parses_the_options() {
-        let args: Vec<String> = ["--reps", "3", "--quick", "--impls", "tokio,genserver", "--no-write"]
-            .into_iter()
-            .map(String::from)
-            .collect();
+        let args: Vec<String> = [
+            "--reps",
+            "3",
+            "--quick",
+            "--impls",
+            "tokio,genserver",
+            "--no-write",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
         let options = parse(&args).unwrap().unwrap();
         assert_eq!(options.reps, 3);
         assert_eq!(options.scale, Scale::QUICK);

@@ -113,8 +113,8 @@ impl Results {
             for imp in &self.impls {
                 let _ = write!(md, " {} |", imp.label());
             }
-            let gen_vs_floor = self.impls.contains(&Impl::Genserver)
-                && self.impls.contains(&Impl::HandWritten);
+            let gen_vs_floor =
+                self.impls.contains(&Impl::Genserver) && self.impls.contains(&Impl::HandWritten);
             if gen_vs_floor {
                 md.push_str(" genserver ÷ hand-written | target | met |");
             }

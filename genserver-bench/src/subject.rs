@@ -44,7 +44,12 @@ pub enum Impl {
 
 impl Impl {
     /// Every implementation, in table order.
-    pub const ALL: [Impl; 4] = [Impl::HandWritten, Impl::Genserver, Impl::Ractor, Impl::Kameo];
+    pub const ALL: [Impl; 4] = [
+        Impl::HandWritten,
+        Impl::Genserver,
+        Impl::Ractor,
+        Impl::Kameo,
+    ];
 
     /// The implementations compiled into this binary.
     pub fn available() -> Vec<Impl> {

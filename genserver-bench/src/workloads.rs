@@ -97,10 +97,7 @@ impl Workload {
                 scale.w2_callers,
                 thousands(scale.w2_calls_per_caller)
             ),
-            Workload::W3 => format!(
-                "W3 {} casts, then one call",
-                thousands(scale.w3_casts)
-            ),
+            Workload::W3 => format!("W3 {} casts, then one call", thousands(scale.w3_casts)),
             Workload::W4 => format!(
                 "W4 start + one call + stop, {} servers",
                 thousands(scale.w4_servers)

@@ -122,8 +122,8 @@ impl BenchCounter {
     /// Starts the server with `args` as its state.
     pub fn start(
         args: BenchCounter,
-    ) -> impl gs::Future<Output = gs::Result<BenchCounterRef, gs::StartError<gs::Infallible>>>
-    + gs::Send {
+    ) -> impl gs::Future<Output = gs::Result<BenchCounterRef, gs::StartError<gs::Infallible>>> + gs::Send
+    {
         gs::Options::<Self>::new().start(args)
     }
 }
