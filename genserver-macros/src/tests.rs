@@ -1,1 +1,213 @@
+//! Snapshots of the generated code (formatted with prettyplease; review every diff with
+//! `cargo insta review`) and checks that bad input gives errors, never a panic.
 
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::genserver_impl;
+
+/// The expansion of `#[genserver(args)] item`, formatted as a file.
+fn expand(args: TokenStream, item: TokenStream) -> String {
+    let output = genserver_impl(args, item);
+    let file: syn::File = syn::parse2(output.clone())
+        .unwrap_or_else(|error| panic!("the expansion is not valid Rust: {error}\n{output}"));
+    prettyplease::unparse(&file)
+}
+
+/// The error messages of an expansion that must fail.
+fn errors(args: TokenStream, item: TokenStream) -> Vec<String> {
+    let output = genserver_impl(args, item).to_string();
+    output
+        .match_indices("compile_error !")
+        .map(|(at, _)| {
+            let rest = &output[at..];
+            let start = rest.find('"').expect("a message") + 1;
+            let end = rest[start..].find("\" }").expect("the end of the message") + start;
+            rest[start..end].to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn counter() {
+    insta::assert_snapshot!(expand(
+        quote!(),
+        quote! {
+            impl Counter {
+                /// Adds one and returns the new value.
+                #[call]
+                pub fn increment(&mut self) -> i64 {
+                    self.value += 1;
+                    self.value
+                }
+
+                #[call]
+                pub async fn get(&self) -> i64 {
+                    self.value
+                }
+
+                #[cast]
+                pub fn add(&mut self, n: i64) {
+                    self.value += n;
+                }
+
+                #[cast]
+                pub fn reset(&mut self) {
+                    self.value = 0;
+                }
+
+                #[info]
+                fn on_tick(&mut self, _tick: Tick, ctx: &mut Context<Self>) {
+                    let _ = ctx;
+                }
+
+                fn helper(&self) -> i64 {
+                    self.value
+                }
+            }
+        }
+    ));
+}
+
+#[test]
+fn generic_stack() {
+    insta::assert_snapshot!(expand(
+        quote!(),
+        quote! {
+            impl<T> Stack<T>
+            where
+                T: Clone + Send + 'static,
+            {
+                #[cast]
+                pub fn push(&mut self, item: T) {
+                    self.items.push(item);
+                }
+
+                #[call]
+                pub fn pop(&mut self) -> Option<T> {
+                    self.items.pop()
+                }
+            }
+        }
+    ));
+}
+
+#[test]
+fn init_terminate_and_deferred_reply() {
+    insta::assert_snapshot!(expand(
+        quote!(crate = ::my_facade::genserver),
+        quote! {
+            impl Cache {
+                #[init]
+                async fn init(config: Config, ctx: &mut Context<Self>) -> Result<Self, ConfigError> {
+                    ctx.send_interval(config.sweep, Sweep);
+                    Ok(Cache::new(config))
+                }
+
+                #[call]
+                pub(crate) fn fetch(&mut self, key: String, reply: ReplyTo<Option<String>>) {
+                    tokio::spawn(async move { reply.send(None) });
+                }
+
+                #[info]
+                fn on_sweep(&mut self, _: Sweep) {}
+
+                #[terminate]
+                async fn terminate(&mut self, reason: &ExitReason) {
+                    let _ = reason;
+                }
+            }
+        }
+    ));
+}
+
+#[test]
+fn every_error_of_an_impl_is_reported_together() {
+    let messages = errors(
+        quote!(),
+        quote! {
+            impl Counter {
+                #[cast]
+                fn reset(&mut self) -> i64 { 0 }
+                #[call]
+                fn get(self) -> i64 { 0 }
+                #[info]
+                fn on_nothing(&mut self) {}
+            }
+        },
+    );
+    assert_eq!(messages.len(), 3, "{messages:#?}");
+    assert!(messages[0].contains("fire-and-forget"), "{messages:#?}");
+    assert!(messages[1].contains("`self` by value"), "{messages:#?}");
+    assert!(
+        messages[2].contains("exactly one message parameter"),
+        "{messages:#?}"
+    );
+}
+
+#[test]
+fn an_error_keeps_the_users_items() {
+    let output = genserver_impl(
+        quote!(),
+        quote! {
+            impl Counter {
+                #[cast]
+                fn reset(&mut self) -> i64 { 0 }
+            }
+        },
+    )
+    .to_string();
+    assert!(output.contains("fn reset"), "{output}");
+    assert!(!output.contains("# [cast]"), "{output}");
+    assert!(output.contains("struct CounterRef"), "{output}");
+    assert!(output.contains("compile_error"), "{output}");
+}
+
+#[test]
+fn arguments_of_the_attribute_are_checked() {
+    let messages = errors(quote!(craet = ::x), quote!(impl Counter {}));
+    assert_eq!(messages.len(), 1);
+    assert!(
+        messages[0].contains("unknown argument `craet`"),
+        "{messages:?}"
+    );
+    let messages = errors(quote!(crate = genserver), quote!(impl Counter {}));
+    assert!(messages[0].contains("absolute path"), "{messages:?}");
+    assert!(errors(quote!(crate = "::genserver"), quote!(impl Counter {})).is_empty());
+}
+
+/// Arbitrary token soup must give errors (or an expansion), never a panic.
+#[test]
+fn malformed_input_never_panics() {
+    let inputs = [
+        quote!(),
+        quote!(impl),
+        quote!(impl {}),
+        quote!(
+            struct Counter;
+        ),
+        quote!(impl Counter { #[call] }),
+        quote!(impl Counter { #[call] fn () {} }),
+        quote!(impl Counter { #[call] fn f(&self, ...) {} }),
+        quote!(impl Counter { #[info] fn f(&self, (a, b): (u8, u8), c: u8) {} }),
+        quote!(impl Counter { #[call] fn f(&self, _: u8) -> _ {} }),
+        quote!(
+            impl<'a, T, const N: usize> Counter<'a, T, N> {
+                #[call]
+                fn f(&self) {}
+            }
+        ),
+        quote!(impl [u8] { #[call] fn f(&self) {} }),
+        quote!(impl Counter { #[init] #[init] fn init() -> Self { Counter } }),
+        quote!(impl Counter { #[terminate] fn t() {} #[terminate] fn u(self) -> u8 { 0 } }),
+        quote!(impl Counter { #[call] const X: u8 = 0; #[cast] type T = u8; }),
+        quote!(impl Counter { #[init] fn init(ctx: &mut Context<Self>) -> Result<Self> { todo!() } }),
+        quote!(impl Counter { #[call] fn r#type(&self, r#in: u8) -> u8 { r#in } }),
+        quote!(impl Counter { #[call] fn _(&self) {} }),
+    ];
+    for input in inputs {
+        for args in [quote!(), quote!(crate), quote!(crate = ), quote!(= =)] {
+            let _ = genserver_impl(args, input.clone());
+        }
+    }
+}
