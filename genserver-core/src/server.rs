@@ -1048,6 +1048,14 @@ async fn run<S: GenServer>(
             Err(payload) => ExitReason::Panic(panic_message(payload.as_ref())),
         };
         shared.set_reason(reason.clone());
+        #[cfg(feature = "tracing")]
+        tracing::debug!(
+            target: "genserver",
+            server = shared.type_name,
+            id = %shared.id,
+            %reason,
+            "server exiting",
+        );
         // Every caller still queued learns at once that the server is gone.
         mailbox.close();
         if let Some(room) = &shared.room {
@@ -1060,6 +1068,26 @@ async fn run<S: GenServer>(
         drop(state);
     })
     .await;
+}
+
+/// Runs one handler; inside a `tracing` span (target `genserver`, level TRACE) when a
+/// subscriber listens. Without one, the span costs a relaxed atomic load and nothing else.
+async fn dispatch<S: GenServer>(state: &mut S, msg: S::Msg, ctx: &mut Context<S>) {
+    #[cfg(feature = "tracing")]
+    {
+        let span = tracing::trace_span!(
+            target: "genserver",
+            "handle",
+            server = ctx.server().shared.type_name,
+            id = %ctx.id(),
+            message = S::message_name(&msg),
+        );
+        if !span.is_disabled() {
+            use tracing::Instrument;
+            return state.handle(msg, ctx).instrument(span).await;
+        }
+    }
+    state.handle(msg, ctx).await
 }
 
 /// The message loop. Returns the reason to exit.
@@ -1087,7 +1115,7 @@ async fn serve<S: GenServer>(
         match mail {
             Mail::Msg(msg) => {
                 handled += 1;
-                state.handle(msg, ctx).await;
+                dispatch(state, msg, ctx).await;
             }
             Mail::Stop(reason) => return *reason,
             Mail::System(run) => {
@@ -1100,7 +1128,7 @@ async fn serve<S: GenServer>(
             Mail::Signal(signal) => match ctx.accept_signal(*signal) {
                 Accepted::Msg(msg) => {
                     handled += 1;
-                    state.handle(msg, ctx).await;
+                    dispatch(state, msg, ctx).await;
                 }
                 Accepted::Exit(reason) => return reason,
                 Accepted::Ignored => {}
