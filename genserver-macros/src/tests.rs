@@ -216,7 +216,10 @@ fn malformed_input_never_panics() {
 #[test]
 fn the_expansion_guide_shows_the_current_expansion() {
     let snapshot = include_str!("snapshots/genserver_macros__tests__counter.snap");
-    let code = snapshot.splitn(3, "---\n").nth(2).expect("an insta snapshot");
+    let code = snapshot
+        .splitn(3, "---\n")
+        .nth(2)
+        .expect("an insta snapshot");
     let guide = include_str!("../../docs/expansion.md");
     assert!(
         guide.contains(code.trim_end()),
