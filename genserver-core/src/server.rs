@@ -165,6 +165,10 @@ pub(crate) struct Shared {
     /// Room left in a bounded mailbox; `None` for the default unbounded one.
     room: Option<Semaphore>,
     abort: OnceLock<AbortHandle>,
+    /// Set by a supervisor's shutdown: the server stops after its current handler, before
+    /// anything still in its mailbox (whose callers get `Exited`), as an OTP child that does
+    /// not trap exits dies of the `shutdown` signal.
+    shutdown: OnceLock<ExitReason>,
     /// Monitors and links on this server; allocated by the first one.
     pub(crate) watchers: Mutex<Option<Box<Watchers>>>,
 }
@@ -179,6 +183,7 @@ impl Shared {
             changed: Notify::new(),
             room: mailbox_capacity.map(Semaphore::new),
             abort: OnceLock::new(),
+            shutdown: OnceLock::new(),
             watchers: Mutex::new(None),
         }
     }
@@ -813,6 +818,18 @@ impl Pid {
         self.shared().kill(ExitReason::Killed);
     }
 
+    /// A supervisor's stop: like [`stop_with`](Pid::stop_with), but the server stops after the
+    /// handler it is running, and every message still queued is dropped, its callers answered
+    /// with [`CallError::Exited`].
+    pub(crate) async fn shutdown(&self, reason: ExitReason) {
+        let _ = self.shared().shutdown.set(reason.clone());
+        // Wakes an idle server; a busy one sees the flag before its next message.
+        let _ = self.0.request_stop(reason);
+        if current_server() != self.id().as_u64() {
+            self.shared().wait_exit().await;
+        }
+    }
+
     /// Waits until the server has exited and returns why.
     pub async fn exited(&self) -> ExitReason {
         self.shared().wait_exit().await
@@ -1098,6 +1115,9 @@ async fn serve<S: GenServer>(
 ) -> ExitReason {
     let mut handled: u64 = 0;
     loop {
+        if let Some(reason) = ctx.server().shared.shutdown.get() {
+            return reason.clone();
+        }
         let mail = match ctx.take_continue() {
             Some(msg) => Mail::Msg(msg),
             None => match mailbox.recv().await {

@@ -424,14 +424,14 @@ impl Supervisor {
         match shutdown {
             Shutdown::BrutalKill => pid.kill(),
             Shutdown::Timeout(timeout) => {
-                if tokio::time::timeout(timeout, pid.stop_with(ExitReason::Shutdown))
+                if tokio::time::timeout(timeout, pid.shutdown(ExitReason::Shutdown))
                     .await
                     .is_err()
                 {
                     pid.kill();
                 }
             }
-            Shutdown::Infinity => pid.stop_with(ExitReason::Shutdown).await,
+            Shutdown::Infinity => pid.shutdown(ExitReason::Shutdown).await,
         }
         pid.exited().await;
     }
