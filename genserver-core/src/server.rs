@@ -169,6 +169,8 @@ pub(crate) struct Shared {
     /// anything still in its mailbox (whose callers get `Exited`), as an OTP child that does
     /// not trap exits dies of the `shutdown` signal.
     shutdown: OnceLock<ExitReason>,
+    /// Its supervisor's restart count when it started (see [`ServerStats::restarts`]).
+    restarts: u32,
     /// Monitors and links on this server; allocated by the first one.
     pub(crate) watchers: Mutex<Option<Box<Watchers>>>,
 }
@@ -184,6 +186,7 @@ impl Shared {
             room: mailbox_capacity.map(Semaphore::new),
             abort: OnceLock::new(),
             shutdown: OnceLock::new(),
+            restarts: RESTARTS.try_with(|restarts| *restarts).unwrap_or(0),
             watchers: Mutex::new(None),
         }
     }
@@ -281,6 +284,19 @@ pub struct ServerStats {
     pub messages_handled: u64,
     /// Messages waiting in the mailbox when the stats were taken.
     pub mailbox_len: usize,
+    /// How many times its supervisor had restarted this child when it started this
+    /// incarnation (0 for a first start, and for a server without a supervisor).
+    pub restarts: u32,
+}
+
+tokio::task_local! {
+    /// The restart count a supervisor gives the server its child spec starts.
+    static RESTARTS: u32;
+}
+
+/// Runs a child spec's start future so that the server it starts records `restarts`.
+pub(crate) async fn with_restarts<F: Future>(restarts: u32, start: F) -> F::Output {
+    RESTARTS.scope(restarts, start).await
 }
 
 /// A handle to a server of type `S`: the generic operations every server has.
@@ -1142,6 +1158,7 @@ async fn serve<S: GenServer>(
                 let stats = ServerStats {
                     messages_handled: handled,
                     mailbox_len: mailbox.len(),
+                    restarts: ctx.server().shared.restarts,
                 };
                 run(state, &stats);
             }

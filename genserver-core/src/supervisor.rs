@@ -181,6 +181,8 @@ pub struct ChildInfo {
     pub restart: Restart,
     /// Worker or supervisor.
     pub kind: ChildKind,
+    /// How many times the supervisor has restarted it.
+    pub restarts: u32,
 }
 
 /// The counts of [`SupervisorRef::count_children`] (OTP's `count_children`).
@@ -344,6 +346,8 @@ struct Child {
     spec: ChildSpec,
     pid: Option<Pid>,
     kind: ChildKind,
+    /// How many times this supervisor has restarted the child.
+    restarts: u32,
 }
 
 impl Child {
@@ -353,6 +357,7 @@ impl Child {
             pid: self.pid.clone(),
             restart: self.spec.restart,
             kind: self.kind,
+            restarts: self.restarts,
         }
     }
 
@@ -398,8 +403,14 @@ impl Supervisor {
         ServerRef::<Supervisor>::whereis(name).map(SupervisorRef::from)
     }
 
-    async fn start_child(spec: &ChildSpec, ctx: &mut Context<Self>) -> Result<Child, String> {
-        let pid = (spec.start)().await?;
+    /// Starts a child; `restarts` is its restart count, which the server started by `spec`
+    /// reports in its [`ServerStats`](crate::ServerStats).
+    async fn start_child(
+        spec: &ChildSpec,
+        restarts: u32,
+        ctx: &mut Context<Self>,
+    ) -> Result<Child, String> {
+        let pid = crate::server::with_restarts(restarts, (spec.start)()).await?;
         ctx.link_pid(&pid);
         let kind = if pid.direct::<Supervisor>().is_some() {
             ChildKind::Supervisor
@@ -410,6 +421,7 @@ impl Supervisor {
             spec: spec.clone(),
             pid: Some(pid),
             kind,
+            restarts,
         })
     }
 
@@ -545,7 +557,8 @@ impl Supervisor {
                 continue;
             }
             let spec = self.children[index].spec.clone();
-            match Self::start_child(&spec, ctx).await {
+            let restarts = self.children[index].restarts + 1;
+            match Self::start_child(&spec, restarts, ctx).await {
                 Ok(child) => self.children[index] = child,
                 Err(_) => return Err(index),
             }
@@ -580,7 +593,7 @@ impl GenServer for Supervisor {
                 supervisor.stop_children(0, ctx).await;
                 return Err(SupervisorError::DuplicateChild(spec.id.clone()));
             }
-            match Self::start_child(spec, ctx).await {
+            match Self::start_child(spec, 0, ctx).await {
                 Ok(child) => supervisor.children.push(child),
                 Err(reason) => {
                     supervisor.stop_children(0, ctx).await;
@@ -613,7 +626,7 @@ impl GenServer for Supervisor {
                 }
                 reply_to.send(counts);
             }
-            Request::StartChild(spec, reply_to) => match Self::start_child(&spec, ctx).await {
+            Request::StartChild(spec, reply_to) => match Self::start_child(&spec, 0, ctx).await {
                 Ok(child) => {
                     let pid = child.pid.clone();
                     self.children.push(child);
