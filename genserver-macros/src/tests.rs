@@ -226,3 +226,86 @@ fn the_expansion_guide_shows_the_current_expansion() {
         "docs/expansion.md is out of date: paste the counter snapshot into it"
     );
 }
+
+mod fuzz {
+    //! Random impl blocks assembled from fragments, valid and not: the macro must always
+    //! return tokens (an expansion or `compile_error!`s) and never panic.
+
+    use proc_macro2::TokenStream;
+    use proptest::prelude::*;
+
+    const FRAGMENTS: &[&str] = &[
+        "#[call]",
+        "#[cast]",
+        "#[info]",
+        "#[init]",
+        "#[terminate]",
+        "#[calll]",
+        "#[call(x)]",
+        "#[doc = \"d\"]",
+        "#[cfg(test)]",
+        "pub",
+        "pub(crate)",
+        "async",
+        "const",
+        "unsafe",
+        "fn",
+        "f",
+        "g",
+        "start",
+        "with_timeout",
+        "(",
+        ")",
+        "&self",
+        "&mut self",
+        "self",
+        "self: Box<Self>",
+        ",",
+        "x: u32",
+        "s: &str",
+        "t: impl Send",
+        "ctx: &mut Context<Self>",
+        "ctx: &Context<Self>",
+        "reply: ReplyTo<u8>",
+        "reason: &ExitReason",
+        "args: Config",
+        "_: Tick",
+        "<T>",
+        "where T: Send",
+        "-> u8",
+        "-> Self",
+        "-> Result<Self, E>",
+        "-> &str",
+        "-> impl Send",
+        "{}",
+        "{ 0 }",
+        ";",
+        "const X: u8 = 0;",
+        "type T = u8;",
+    ];
+
+    fn body() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(FRAGMENTS), 0..40)
+            .prop_map(|fragments| fragments.join(" "))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn the_macro_never_panics(
+            body in body(),
+            generics in prop::sample::select(&["", "<T>", "<'a>", "<T: Send + 'static>"][..]),
+            args in prop::sample::select(&["", "crate = ::g", "crate = g", "x", "crate = \"::g\""][..]),
+        ) {
+            let item = format!("impl{generics} Counter{generics} {{ {body} }}");
+            // Input that does not even lex is rejected by the compiler before the macro runs.
+            let (Ok(item), Ok(args)) = (item.parse::<TokenStream>(), args.parse::<TokenStream>())
+            else {
+                return Ok(());
+            };
+            let output = crate::genserver_impl(args, item);
+            prop_assert!(!output.is_empty());
+        }
+    }
+}
