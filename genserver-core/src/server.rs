@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::cell::Cell;
 use std::fmt;
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::marker::PhantomData;
 use std::num::NonZeroU64;
 use std::panic::AssertUnwindSafe;
@@ -121,17 +121,30 @@ thread_local! {
     static CURRENT_SERVER: Cell<u64> = const { Cell::new(0) };
 }
 
-/// Polls `future` with `id` recorded as the current server, so a handler calling its own server
-/// is caught instead of deadlocking.
-async fn in_scope<F: Future>(id: ServerId, future: F) -> F::Output {
-    let mut future = pin!(future);
-    poll_fn(|cx| {
-        let outer = CURRENT_SERVER.replace(id.as_u64());
-        let poll = future.as_mut().poll(cx);
+pin_project_lite::pin_project! {
+    /// Polls `future` with `id` recorded as the current server, so a handler calling its own
+    /// server is caught instead of deadlocking. A struct rather than an `async fn`, which would
+    /// hold the future twice (as its argument and as its pinned local).
+    struct InScope<F> {
+        id: u64,
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for InScope<F> {
+    type Output = F::Output;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let this = self.project();
+        let outer = CURRENT_SERVER.replace(*this.id);
+        let poll = this.future.poll(cx);
         CURRENT_SERVER.set(outer);
         poll
-    })
-    .await
+    }
 }
 
 fn current_server() -> u64 {
@@ -1037,21 +1050,23 @@ impl<S: GenServer> Options<S> {
     }
 }
 
-/// The server's task: init, the message loop, terminate.
-async fn run<S: GenServer>(
+/// The server's task: init, the message loop, terminate. One async block captures everything
+/// once, which keeps the task (what an idle server costs) small.
+fn run<S: GenServer>(
     server: Direct<S>,
     call_timeout: Duration,
     name: Option<Arc<Name>>,
     mut mailbox: mpsc::UnboundedReceiver<Mail<S>>,
     args: S::Args,
     started: oneshot::Sender<Result<(), StartError<S::InitError>>>,
-) {
-    let shared = server.shared.clone();
-    let _done = DoneGuard {
-        shared: shared.clone(),
-        name,
-    };
-    in_scope(shared.id, async move {
+) -> impl Future<Output = ()> + Send {
+    let id = server.shared.id.as_u64();
+    let future = async move {
+        let shared = server.shared.clone();
+        let _done = DoneGuard {
+            shared: shared.clone(),
+            name,
+        };
         let mut ctx = Context::new(server, call_timeout);
         let mut state = match AssertUnwindSafe(S::init(args, &mut ctx))
             .catch_unwind()
@@ -1099,8 +1114,8 @@ async fn run<S: GenServer>(
             .catch_unwind()
             .await;
         drop(state);
-    })
-    .await;
+    };
+    InScope { id, future }
 }
 
 /// Runs one handler; inside a `tracing` span (target `genserver`, level TRACE) when a
