@@ -53,6 +53,13 @@ struct Cx<'a> {
     local_reply_to: Ident,
 }
 
+/// The lints generated items opt out of, in one list: items the user may not use
+/// (`dead_code`), and a public handle or message enum carrying a type the user kept private
+/// (`private_interfaces`, already reported at the user's own method).
+fn allow_lints() -> TokenStream {
+    quote!(#[allow(dead_code, private_interfaces, private_bounds)])
+}
+
 fn local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
@@ -86,6 +93,7 @@ impl<'a> Cx<'a> {
 
     /// `enum CounterMsg { .. }`
     fn message_enum(&self) -> TokenStream {
+        let allow = allow_lints();
         let Cx { rt, msg, .. } = self;
         let server = self.server;
         let vis = &server.vis;
@@ -134,7 +142,7 @@ impl<'a> Cx<'a> {
         let phantom = self.phantom_variant();
         quote! {
             #[doc = #doc]
-            #[allow(dead_code)]
+            #allow
             #vis enum #msg #generics #where_clause {
                 #(#variants,)*
                 #phantom
@@ -426,6 +434,7 @@ impl<'a> Cx<'a> {
 
     /// `struct CounterRef`, its trait impls and its client methods.
     fn handle(&self) -> TokenStream {
+        let allow = allow_lints();
         let Cx { rt, handle, .. } = self;
         let server = self.server;
         let self_ty = &server.self_ty;
@@ -496,7 +505,7 @@ impl<'a> Cx<'a> {
                 }
             }
 
-            #[allow(dead_code)]
+            #allow
             impl #impl_generics #handle #ty_generics #where_clause {
                 #(#methods)*
 
@@ -582,6 +591,7 @@ impl<'a> Cx<'a> {
 
     /// `Counter::start`, `Counter::options` and `Counter::whereis`.
     fn constructors(&self) -> TokenStream {
+        let allow = allow_lints();
         let Cx { rt, handle, .. } = self;
         let server = self.server;
         let self_ty = &server.self_ty;
@@ -606,7 +616,7 @@ impl<'a> Cx<'a> {
             server.ident
         );
         quote! {
-            #[allow(dead_code)]
+            #allow
             impl #impl_generics #self_ty #where_clause {
                 #[doc = #start_doc]
                 ///
