@@ -99,10 +99,11 @@ pub(crate) fn take_role(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Opti
     let mut kept = Vec::with_capacity(attrs.len());
     for attr in attrs.drain(..) {
         let Some(role) = role_of(&attr) else {
-            if let Some(hint) = misspelled_role(&attr) {
-                errors.spanned(&attr, hint);
+            match misspelled_role(&attr) {
+                // Reported here; dropped so the compiler does not add "cannot find attribute".
+                Some(hint) => errors.spanned(&attr, hint),
+                None => kept.push(attr),
             }
-            kept.push(attr);
             continue;
         };
         let span = attr_span(&attr);

@@ -591,6 +591,9 @@ impl<'a> Cx<'a> {
 
     /// `Counter::start`, `Counter::options` and `Counter::whereis`.
     fn constructors(&self) -> TokenStream {
+        if self.server.skip_constructors {
+            return quote!();
+        }
         let allow = allow_lints();
         let Cx { rt, handle, .. } = self;
         let server = self.server;

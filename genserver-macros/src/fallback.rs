@@ -1,14 +1,43 @@
 //! Phase 4, on error: the user's items still exist, so the rest of the crate type-checks and
 //! the IDE keeps working; only the `compile_error!`s fail the build (thiserror's fallback).
 //!
-//! Emits the impl block with the role attributes removed, stub `{Type}Msg` and `{Type}Ref`
-//! types, and every error.
+//! When the impl block itself is sound, the server is expanded without the handlers at fault,
+//! so method bodies using `Context<Self>` and the other handlers raise no follow-on errors.
+//! Otherwise (not an impl, a trait impl, lifetimes) the block is emitted with the role
+//! attributes removed, next to stub `{Type}Msg` and `{Type}Ref` types.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 use syn::{GenericParam, ImplItem, ItemImpl};
 
 use crate::attr;
+use crate::expand;
+use crate::model::Server;
+
+/// The errors next to what can still be generated for `server`.
+pub(crate) fn partial(server: &Server, errors: syn::Error) -> TokenStream {
+    let has_lifetimes = server
+        .generics
+        .params
+        .iter()
+        .any(|param| matches!(param, GenericParam::Lifetime(_)));
+    if has_lifetimes || server.item.trait_.is_some() {
+        let item = &server.item;
+        let stubs = stubs(item);
+        let errors = errors.to_compile_error();
+        return quote! {
+            #item
+            #stubs
+            #errors
+        };
+    }
+    let expansion = expand::server(server);
+    let errors = errors.to_compile_error();
+    quote! {
+        #expansion
+        #errors
+    }
+}
 
 pub(crate) fn emit(item: TokenStream, errors: syn::Error) -> TokenStream {
     let errors = errors.to_compile_error();

@@ -7,8 +7,8 @@
 //!    problem it meets;
 //! 2. [`validate`] checks what concerns several handlers at once (duplicates, name clashes);
 //! 3. [`expand`] writes the message enum, the `GenServer` and `Info` impls and the client handle;
-//! 4. on any error, [`fallback`] emits the user's impl block unchanged (helper attributes
-//!    removed) with every error, so the rest of the crate still type-checks.
+//! 4. on any error, [`fallback`] emits every error next to the expansion of what was sound
+//!    (the handlers at fault left out), so the rest of the crate still type-checks.
 
 use proc_macro::TokenStream;
 
@@ -31,9 +31,14 @@ fn genserver_impl(
     args: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) -> proc_macro2::TokenStream {
-    match parse::server(args, item.clone()).and_then(validate::server) {
-        Ok(server) => expand::server(&server),
-        Err(errors) => fallback::emit(item, errors),
+    let (server, errors) = match parse::server(args, item.clone()) {
+        Ok(parsed) => validate::server(parsed),
+        // Not an impl block at all: nothing to expand.
+        Err(error) => return fallback::emit(item, error),
+    };
+    match errors.finish(()) {
+        Ok(()) => expand::server(&server),
+        Err(errors) => fallback::partial(&server, errors),
     }
 }
 

@@ -21,6 +21,9 @@ pub(crate) struct Server {
     pub(crate) terminate: Option<Terminate>,
     /// The user's impl block with the role attributes removed, emitted unchanged.
     pub(crate) item: ItemImpl,
+    /// Set when the user defines a method the macro would generate on the type (`start`, ...):
+    /// the error is reported and the generated one left out.
+    pub(crate) skip_constructors: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

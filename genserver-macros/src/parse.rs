@@ -128,6 +128,7 @@ pub(crate) fn server(args: TokenStream, item: TokenStream) -> Result<(Server, Er
         init,
         terminate,
         item,
+        skip_constructors: false,
     };
     Ok((server, errors))
 }
@@ -169,6 +170,7 @@ impl Cx<'_> {
             Kind::Cast => "#[cast]",
             Kind::Info => "#[info]",
         };
+        let a_role = with_article(role);
         let errors_before = self.errors_count();
         self.check_signature(sig, role);
         self.check_receiver(sig, role);
@@ -200,7 +202,7 @@ impl Cx<'_> {
                         self.errors.spanned(
                             input,
                             format_args!(
-                                "a `{role}` has no caller waiting for a reply, so it cannot take a \
+                                "{a_role} has no caller waiting for a reply, so it cannot take a \
                                  `ReplyTo`: remove this parameter, or make the method a `#[call]`"
                             ),
                         );
@@ -275,7 +277,7 @@ impl Cx<'_> {
                     self.errors.spanned(
                         ret,
                         format_args!(
-                            "a `{role}` is fire-and-forget: nobody receives its return value; \
+                            "{a_role} is fire-and-forget: nobody receives its return value; \
                              remove `-> {}`, or make the method a `#[call]` to reply",
                             ret.to_token_stream().to_string().replace(' ', "")
                         ),
@@ -457,11 +459,12 @@ impl Cx<'_> {
 
     /// Checks what no role accepts: generic methods, `const`, `unsafe`, `extern`.
     fn check_signature(&mut self, sig: &Signature, role: &str) {
+        let a_role = with_article(role);
         if !sig.generics.params.is_empty() {
             self.errors.spanned(
                 &sig.generics,
                 format_args!(
-                    "a `{role}` method cannot have generic parameters of its own: its message \
+                    "{a_role} method cannot have generic parameters of its own: its message \
                      must have one concrete type; put the parameter on the impl block \
                      (`impl<T> {0}<T>`) or use a concrete type",
                     self.ident
@@ -471,50 +474,49 @@ impl Cx<'_> {
             self.errors.spanned(
                 where_clause,
                 format_args!(
-                    "a `{role}` method cannot have a `where` clause of its own; put the bounds \
+                    "{a_role} method cannot have a `where` clause of its own; put the bounds \
                      on the impl block"
                 ),
             );
         }
         if let Some(constness) = &sig.constness {
-            self.errors.spanned(
-                constness,
-                format_args!("a `{role}` method cannot be `const`"),
-            );
+            self.errors
+                .spanned(constness, format_args!("{a_role} method cannot be `const`"));
         }
         if let syn::Safety::Unsafe(unsafety) = &sig.safety {
             self.errors.spanned(
                 unsafety,
-                format_args!("a `{role}` method cannot be `unsafe`: the server calls it"),
+                format_args!("{a_role} method cannot be `unsafe`: the server calls it"),
             );
         }
         if let Some(abi) = &sig.abi {
             self.errors
-                .spanned(abi, format_args!("a `{role}` method cannot be `extern`"));
+                .spanned(abi, format_args!("{a_role} method cannot be `extern`"));
         }
     }
 
     /// Handlers run on the state, borrowed from the server task: `&self` or `&mut self`.
     fn check_receiver(&mut self, sig: &Signature, role: &str) {
+        let a_role = with_article(role);
         match sig.receiver() {
             Some(receiver) => match &receiver.kind {
                 ReceiverKind::Reference(..) => {}
                 ReceiverKind::Value => self.errors.spanned(
                     receiver,
                     format_args!(
-                        "a `{role}` handler borrows the server's state: take `&self` or \
+                        "{a_role} handler borrows the server's state: take `&self` or \
                          `&mut self`; `self` by value would consume the state"
                     ),
                 ),
                 _ => self.errors.spanned(
                     receiver,
-                    format_args!("a `{role}` handler takes `&self` or `&mut self`"),
+                    format_args!("{a_role} handler takes `&self` or `&mut self`"),
                 ),
             },
             None => self.errors.spanned(
                 &sig.ident,
                 format_args!(
-                    "a `{role}` handler runs on the server's state: add `&self` or `&mut self` \
+                    "{a_role} handler runs on the server's state: add `&self` or `&mut self` \
                      as its first parameter (for a function without state, write it outside \
                      the impl block)"
                 ),
@@ -758,6 +760,12 @@ fn attrs_named(attrs: &[syn::Attribute], name: &str) -> Vec<syn::Attribute> {
         .filter(|attr| attr.path().is_ident(name))
         .cloned()
         .collect()
+}
+
+/// "a `#[call]`", "an `#[info]`".
+fn with_article(role: &str) -> String {
+    let article = if role.starts_with("#[i") { "an" } else { "a" };
+    format!("{article} `{role}`")
 }
 
 /// `add_later` → `AddLater`, keeping the method name's span.

@@ -12,11 +12,17 @@ use crate::model::{Kind, Reply, Server};
 const ON_SERVER: [&str; 3] = ["start", "options", "whereis"];
 const ON_HANDLE: [&str; 3] = ["with_timeout", "from_name", "inner"];
 
-/// Adds the cross-method problems to those `parse` found; `Ok` only if there are none.
-pub(crate) fn server((server, mut errors): (Server, Errors)) -> Result<Server, syn::Error> {
+/// Adds the cross-method problems to those `parse` found. Each handler at fault is removed
+/// from the model, so that the model left can still be expanded next to the errors (the
+/// user's other handlers keep working in the IDE).
+pub(crate) fn server((mut server, mut errors): (Server, Errors)) -> (Server, Errors) {
+    let mut faulty: Vec<usize> = Vec::new();
     // Two `#[info]` handlers for one message type would be two `impl Info<M>`.
     let mut info_types: HashMap<String, &syn::Ident> = HashMap::new();
-    for handler in server.handlers.iter().filter(|h| h.kind == Kind::Info) {
+    for (index, handler) in server.handlers.iter().enumerate() {
+        if handler.kind != Kind::Info {
+            continue;
+        }
         let Some((_, ty)) = handler.args().next() else {
             continue;
         };
@@ -30,6 +36,7 @@ pub(crate) fn server((server, mut errors): (Server, Errors)) -> Result<Server, s
                     key.replace(' ', "")
                 ),
             );
+            faulty.push(index);
         } else {
             info_types.insert(key, &handler.method);
         }
@@ -37,7 +44,7 @@ pub(crate) fn server((server, mut errors): (Server, Errors)) -> Result<Server, s
 
     // Two handlers whose variants would share a name (`get_x` and `getX`).
     let mut variants: HashMap<String, &syn::Ident> = HashMap::new();
-    for handler in &server.handlers {
+    for (index, handler) in server.handlers.iter().enumerate() {
         if let Some(first) = variants.get(&handler.variant.to_string()) {
             errors.spanned(
                 &handler.method,
@@ -46,6 +53,7 @@ pub(crate) fn server((server, mut errors): (Server, Errors)) -> Result<Server, s
                     handler.method, handler.variant
                 ),
             );
+            faulty.push(index);
         } else {
             variants.insert(handler.variant.to_string(), &handler.method);
         }
@@ -63,10 +71,11 @@ pub(crate) fn server((server, mut errors): (Server, Errors)) -> Result<Server, s
                         server.ident
                     ),
                 );
+                server.skip_constructors = true;
             }
         }
     }
-    for handler in &server.handlers {
+    for (index, handler) in server.handlers.iter().enumerate() {
         let name = handler.method.to_string();
         if handler.kind != Kind::Info && ON_HANDLE.contains(&name.as_str()) {
             errors.spanned(
@@ -76,6 +85,7 @@ pub(crate) fn server((server, mut errors): (Server, Errors)) -> Result<Server, s
                     server.ident
                 ),
             );
+            faulty.push(index);
         }
         // The reply channel of a returning call is the message field `reply_to`.
         if let Some(Reply {
@@ -88,10 +98,16 @@ pub(crate) fn server((server, mut errors): (Server, Errors)) -> Result<Server, s
                         name,
                         "`reply_to` names the reply channel in the message: rename this parameter",
                     );
+                    faulty.push(index);
                 }
             }
         }
     }
 
-    errors.finish(server)
+    let mut index = 0;
+    server.handlers.retain(|_| {
+        index += 1;
+        !faulty.contains(&(index - 1))
+    });
+    (server, errors)
 }
