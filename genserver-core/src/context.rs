@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::monitor::{self, Down, Exit, MonitorRef, Signal};
 use crate::server::{CLOSED, Direct, Shared, TRAPS_EXITS};
 use crate::timer::{self, TimerRef};
-use crate::{ExitReason, GenServer, Info, Pid, ServerId, ServerRef};
+use crate::{ExitReason, GenServer, Info, InfoMessage, Pid, ServerId, ServerRef};
 
 /// A handler's view of its own server: its handle, timers, `continue_with`, `stop`, and its
 /// monitors and links (`monitor`, `link`, `trap_exits`).
@@ -313,18 +313,14 @@ impl<S: GenServer> Context<S> {
 
     /// Handles `msg` (through the `#[info]` handler for `M`) before anything already in the
     /// mailbox: OTP's `handle_continue`. Several are handled in the order given.
-    pub fn continue_with<M>(&mut self, msg: M)
-    where
-        S: Info<M>,
-    {
-        self.continues.push_back(S::into_msg(msg));
+    pub fn continue_with<M: InfoMessage<S>>(&mut self, msg: M) {
+        self.continues.push_back(msg.into_server_msg());
     }
 
     /// Sends `msg` to this server's `#[info]` handler after `delay`.
     pub fn send_after<M>(&self, delay: Duration, msg: M) -> TimerRef
     where
-        S: Info<M>,
-        M: Send + 'static,
+        M: InfoMessage<S> + Send + 'static,
     {
         timer::send_after(self.server.clone(), delay, msg)
     }
@@ -333,8 +329,7 @@ impl<S: GenServer> Context<S> {
     /// after one period, until cancelled or until the server stops.
     pub fn send_interval<M>(&self, period: Duration, msg: M) -> TimerRef
     where
-        S: Info<M>,
-        M: Clone + Send + 'static,
+        M: InfoMessage<S> + Clone + Send + 'static,
     {
         timer::send_interval(self.server.clone(), period, msg)
     }

@@ -34,7 +34,8 @@ pub use monitor::{Down, Exit, MonitorRef};
 pub use registry::{LocalRegistry, Registry};
 pub use reply::ReplyTo;
 pub use server::{
-    DEFAULT_CALL_TIMEOUT, GenServer, Info, Options, Pid, ServerId, ServerRef, ServerStats,
+    DEFAULT_CALL_TIMEOUT, GenServer, Info, InfoMessage, Options, Pid, ServerId, ServerRef,
+    ServerStats,
 };
 pub use supervisor::{
     ChildCounts, ChildInfo, ChildKind, ChildSpec, Restart, Shutdown, Strategy, Supervisor,
@@ -56,9 +57,24 @@ pub mod __private {
     pub use ::core::marker::{PhantomData, Send};
     pub use ::core::ops::Deref;
     pub use ::core::option::Option;
+    pub use ::core::primitive::str;
     pub use ::core::result::Result::{self, Err, Ok};
     pub use ::core::time::Duration;
     pub use ::std::string::String;
+
+    /// What travels in a message: the arguments and replies of handlers, and the state.
+    /// Checked at the type's own span, so a non-`Send` type is reported where it is written.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot travel between tasks in a message: it is not `Send + 'static`",
+        label = "not `Send + 'static`",
+        note = "a server and its callers run on other tasks, maybe other threads: use `Arc<T>` instead of `Rc<T>`, `Arc<Mutex<T>>` instead of `Rc<RefCell<T>>`, owned data instead of borrows"
+    )]
+    pub trait Message: Send + 'static {}
+
+    impl<T: Send + 'static> Message for T {}
+
+    /// Fails to compile, at the span of `T`, unless `T` is a [`Message`].
+    pub fn assert_message<T: Message>() {}
 
     /// Names the error type of an `#[init]` that returns an alias of `Result`
     /// (`anyhow::Result<Self>`): `<R as InitResult>::Error`.

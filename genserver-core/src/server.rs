@@ -77,12 +77,34 @@ pub trait GenServer: Send + Sized + 'static {
 /// `M` to `S`. Sending a type the server has no `#[info]` handler for does not compile.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no `#[info]` handler for messages of type `{M}`",
-    label = "`{Self}` cannot receive a `{M}`",
+    label = "`{Self}` has no handler for this message",
     note = "add a method `#[info] fn on_message(&mut self, msg: {M})` to the `#[genserver]` impl of `{Self}`"
 )]
 pub trait Info<M>: GenServer {
     /// Wraps an `M` into the server's message enum.
     fn into_msg(msg: M) -> Self::Msg;
+}
+
+/// A message type `Self` that the server `S` has an `#[info]` handler for: the bound of
+/// [`ServerRef::send`], [`Context::continue_with`] and the timers.
+///
+/// Implemented for every `M` with `S: Info<M>`. It states the bound on the message rather than
+/// on the server, so that sending an unhandled type names that type in the error even when the
+/// server has exactly one `#[info]` handler.
+#[diagnostic::on_unimplemented(
+    message = "`{S}` has no `#[info]` handler for messages of type `{Self}`",
+    label = "`{S}` has no handler for this message",
+    note = "add a method `#[info] fn on_message(&mut self, msg: {Self})` to the `#[genserver]` impl of `{S}`"
+)]
+pub trait InfoMessage<S: GenServer>: Sized {
+    /// Wraps the message into the server's message enum.
+    fn into_server_msg(self) -> S::Msg;
+}
+
+impl<M, S: Info<M>> InfoMessage<S> for M {
+    fn into_server_msg(self) -> S::Msg {
+        S::into_msg(self)
+    }
 }
 
 /// The identity of a running server, unique for the life of the program.
@@ -599,11 +621,8 @@ impl<S: GenServer> ServerRef<S> {
 
     /// Sends an info message, handled by the server's `#[info]` handler for `M`
     /// (Elixir's `send(pid, msg)`).
-    pub fn send<M>(&self, msg: M) -> Result<(), CastError>
-    where
-        S: Info<M>,
-    {
-        self.cast(S::into_msg(msg))
+    pub fn send<M: InfoMessage<S>>(&self, msg: M) -> Result<(), CastError> {
+        self.cast(msg.into_server_msg())
     }
 
     /// Stops the server with [`ExitReason::Normal`] and returns once `terminate` has run and

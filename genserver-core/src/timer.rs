@@ -6,7 +6,7 @@ use tokio::task::AbortHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::server::Direct;
-use crate::{GenServer, Info};
+use crate::{GenServer, InfoMessage};
 
 /// A running timer, returned by [`Context::send_after`](crate::Context::send_after) and
 /// [`Context::send_interval`](crate::Context::send_interval).
@@ -34,15 +34,15 @@ impl TimerRef {
 
 pub(crate) fn send_after<S, M>(server: Direct<S>, delay: Duration, msg: M) -> TimerRef
 where
-    S: Info<M>,
-    M: Send + 'static,
+    S: GenServer,
+    M: InfoMessage<S> + Send + 'static,
 {
     let task = tokio::spawn(async move {
         tokio::select! {
             biased;
             _ = server.shared().wait_reason() => {}
             () = tokio::time::sleep(delay) => {
-                let _ = server.cast(S::into_msg(msg));
+                let _ = server.cast(msg.into_server_msg());
             }
         }
     });
@@ -53,8 +53,8 @@ where
 
 pub(crate) fn send_interval<S, M>(server: Direct<S>, period: Duration, msg: M) -> TimerRef
 where
-    S: Info<M> + GenServer,
-    M: Clone + Send + 'static,
+    S: GenServer,
+    M: InfoMessage<S> + Clone + Send + 'static,
 {
     let task = tokio::spawn(async move {
         // The first tick comes after one period, as with Erlang's `:timer.send_interval`.
@@ -67,7 +67,7 @@ where
                 biased;
                 _ = &mut stopped => break,
                 _ = ticks.tick() => {
-                    if server.cast(S::into_msg(msg.clone())).is_err() {
+                    if server.cast(msg.clone().into_server_msg()).is_err() {
                         break;
                     }
                 }

@@ -37,10 +37,17 @@ pub(crate) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
             krate = Some(path);
             Ok(())
         } else {
+            let name = path_text(&meta.path);
+            let hint = match name.as_str() {
+                "name" | "timeout" | "call_timeout" | "mailbox_capacity" | "capacity" => {
+                    "; a name, a call timeout or a mailbox bound is chosen when the server starts: \
+                     `Counter::options().name(..).call_timeout(..).start(args)`"
+                }
+                _ => "",
+            };
             Err(meta.error(format_args!(
-                "unknown argument `{}` of `#[genserver]`: the only argument is \
-                 `crate = path`, for when the genserver crate is re-exported under another path",
-                path_text(&meta.path)
+                "unknown argument `{name}` of `#[genserver]`: the only argument is \
+                 `crate = path`, for when the genserver crate is re-exported under another path{hint}"
             )))
         }
     });

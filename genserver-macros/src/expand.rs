@@ -14,8 +14,9 @@
 //! generated code introduces use `Span::mixed_site()`, so user names never collide with them.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::GenericParam;
+use syn::spanned::Spanned;
 
 use crate::model::{
     Handler, Init, InitError, InitParam, Kind, Param, Reply, Server, Terminate, TerminateParam,
@@ -30,8 +31,10 @@ pub(crate) fn server(server: &Server) -> TokenStream {
     let infos = cx.info_impls();
     let handle = cx.handle();
     let constructors = cx.constructors();
+    let message_checks = cx.message_checks();
     quote! {
         #item
+        #message_checks
         #message_enum
         #gen_server
         #infos
@@ -163,15 +166,43 @@ impl<'a> Cx<'a> {
         }
     }
 
-    /// The arm of the phantom variant; `by_ref` when matching on `&Msg`.
-    fn phantom_arm(&self, by_ref: bool) -> TokenStream {
+    /// The arm of the phantom variant.
+    fn phantom_arm(&self) -> TokenStream {
         if self.type_params().is_empty() {
             return quote!();
         }
         let msg = &self.msg;
         let never = local("never");
-        let deref = if by_ref { quote!(*) } else { quote!() };
-        quote!(#msg::__Phantom(_, #never) => match #deref #never {},)
+        quote!(#msg::__Phantom(_, #never) => match #never {},)
+    }
+
+    /// A compile-time check that each type that travels between tasks (the state, the
+    /// arguments, the replies, the start argument) is `Send + 'static`, reported at the type.
+    fn message_checks(&self) -> TokenStream {
+        let server = self.server;
+        let (impl_generics, _, where_clause) = server.generics.split_for_impl();
+        let mut types: Vec<&syn::Type> = vec![&server.self_ty];
+        for handler in &server.handlers {
+            types.extend(handler.args().map(|(_, ty)| ty));
+            types.extend(handler.reply.as_ref().map(|reply| &reply.ty));
+        }
+        if let Some(arg) = server.init.as_ref().and_then(|init| init.arg.as_ref()) {
+            types.push(arg);
+        }
+        let rt = &self.rt;
+        let checks = types.into_iter().map(|ty| {
+            let span = ty.span();
+            let check = respan(quote!(#rt::assert_message), span);
+            quote_spanned!(span=> #check::<#ty>();)
+        });
+        quote! {
+            const _: () = {
+                #[allow(dead_code)]
+                fn assert_messages #impl_generics () #where_clause {
+                    #(#checks)*
+                }
+            };
+        }
     }
 
     /// `impl GenServer for Counter { .. }`
@@ -198,8 +229,7 @@ impl<'a> Cx<'a> {
             .handlers
             .iter()
             .map(|handler| self.dispatch_arm(handler));
-        let phantom_arm = self.phantom_arm(false);
-        let phantom_ref_arm = self.phantom_arm(true);
+        let phantom_arm = self.phantom_arm();
         let ctx_param = if server.handlers.iter().any(Handler::uses_ctx) {
             quote!(#local_ctx)
         } else {
@@ -244,10 +274,10 @@ impl<'a> Cx<'a> {
 
                 #terminate
 
-                fn message_name(#local_msg: &#msg #ty_generics) -> &'static str {
-                    match #local_msg {
+                fn message_name(#local_msg: &#msg #ty_generics) -> &'static #rt::str {
+                    match *#local_msg {
                         #(#name_arms)*
-                        #phantom_ref_arm
+                        #phantom_arm
                     }
                 }
             }
@@ -460,6 +490,13 @@ impl<'a> Cx<'a> {
              restarts; with no such server its calls fail with `NotRunning`.",
             server.ident
         );
+        // A `pub` handler on a private struct cannot expose `ServerRef<Counter>`: point that
+        // error at the handler's `pub`, which made the handle public.
+        let vis_span = match vis {
+            syn::Visibility::Inherited => Span::call_site(),
+            vis => vis.span(),
+        };
+        let target = quote_spanned!(vis_span=> type Target = #rt::ServerRef<#self_ty>;);
         let timeout = local("timeout");
         let name_arg = local("name");
         let f = local("f");
@@ -499,7 +536,7 @@ impl<'a> Cx<'a> {
             }
 
             impl #impl_generics #rt::Deref for #handle #ty_generics #where_clause {
-                type Target = #rt::ServerRef<#self_ty>;
+                #target
                 fn deref(&self) -> &Self::Target {
                     &self.#inner
                 }
@@ -639,12 +676,30 @@ impl<'a> Cx<'a> {
                 }
 
                 #[doc = #whereis_doc]
-                #vis fn whereis(#name: &str) -> #rt::Option<#handle #ty_generics> {
+                #vis fn whereis(#name: &#rt::str) -> #rt::Option<#handle #ty_generics> {
                     #rt::ServerRef::<Self>::whereis(#name).map(#rt::From::from)
                 }
             }
         }
     }
+}
+
+/// `tokens` with every span set to `span`, so that an error in them points at the user's code.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut respanned =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                respanned.set_span(span);
+                token = proc_macro2::TokenTree::Group(respanned);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }
 
 /// The message field that carries the reply channel.

@@ -1,0 +1,8 @@
+use genserver::prelude::*;
+
+#[genserver]
+struct Counter {
+    value: i64,
+}
+
+fn main() {}
