@@ -56,7 +56,7 @@ pub mod __private {
     pub use ::core::future::Future;
     pub use ::core::marker::{PhantomData, Send};
     pub use ::core::ops::Deref;
-    pub use ::core::option::Option;
+    pub use ::core::option::Option::{self, None, Some};
     pub use ::core::primitive::str;
     pub use ::core::result::Result::{self, Err, Ok};
     pub use ::core::time::Duration;

@@ -57,6 +57,16 @@ pub trait GenServer: Send + Sized + 'static {
         ctx: &mut Context<Self>,
     ) -> impl Future<Output = ()> + Send;
 
+    /// Handles `msg` at once if its handler is synchronous, or gives it back for
+    /// [`handle`](GenServer::handle) to await. The generated impl handles every message of a
+    /// plain `fn` handler here, which spares the message loop a future per message.
+    ///
+    /// The default gives every message back.
+    fn handle_now(&mut self, msg: Self::Msg, ctx: &mut Context<Self>) -> Option<Self::Msg> {
+        let _ = ctx;
+        Some(msg)
+    }
+
     /// Runs once when the server stops, except after a kill.
     fn terminate(
         &mut self,
@@ -1128,7 +1138,11 @@ fn run<S: GenServer>(
         if let Some(room) = &shared.room {
             room.close();
         }
-        while mailbox.try_recv().is_ok() {}
+        // `recv`, not `try_recv`: a sender that got past the closed check before `close` may
+        // still be pushing its message, which `try_recv` would miss (it reports "empty"). Left
+        // in the channel, that message's caller would wait for its whole timeout. `recv` ends
+        // only once the mailbox is closed and no send is in flight.
+        while mailbox.recv().await.is_some() {}
         let _ = AssertUnwindSafe(state.terminate(&reason, &mut ctx))
             .catch_unwind()
             .await;
@@ -1137,9 +1151,21 @@ fn run<S: GenServer>(
     InScope { id, future }
 }
 
-/// Runs one handler; inside a `tracing` span (target `genserver`, level TRACE) when a
-/// subscriber listens. Without one, the span costs a relaxed atomic load and nothing else.
-async fn dispatch<S: GenServer>(state: &mut S, msg: S::Msg, ctx: &mut Context<S>) {
+/// The `tracing` span of one message (nothing without the `tracing` feature).
+#[cfg(feature = "tracing")]
+type MsgSpan = tracing::Span;
+#[cfg(not(feature = "tracing"))]
+type MsgSpan = ();
+
+/// Runs the handler of `msg` at once if it is synchronous; else gives the message back, with
+/// its span, for [`handle_later`]. When a subscriber listens, the handler runs inside a TRACE
+/// span (target `genserver`); without one, the span costs a relaxed atomic load.
+#[inline]
+fn handle_now<S: GenServer>(
+    state: &mut S,
+    msg: S::Msg,
+    ctx: &mut Context<S>,
+) -> Option<(S::Msg, MsgSpan)> {
     #[cfg(feature = "tracing")]
     {
         let span = tracing::trace_span!(
@@ -1149,11 +1175,30 @@ async fn dispatch<S: GenServer>(state: &mut S, msg: S::Msg, ctx: &mut Context<S>
             id = %ctx.id(),
             message = S::message_name(&msg),
         );
-        if !span.is_disabled() {
-            use tracing::Instrument;
-            return state.handle(msg, ctx).instrument(span).await;
-        }
+        let later = if span.is_disabled() {
+            state.handle_now(msg, ctx)
+        } else {
+            span.in_scope(|| state.handle_now(msg, ctx))
+        };
+        later.map(|msg| (msg, span))
     }
+    #[cfg(not(feature = "tracing"))]
+    state.handle_now(msg, ctx).map(|msg| (msg, ()))
+}
+
+/// Awaits the (asynchronous) handler of `msg`, inside its span.
+async fn handle_later<S: GenServer>(
+    state: &mut S,
+    msg: S::Msg,
+    ctx: &mut Context<S>,
+    span: MsgSpan,
+) {
+    #[cfg(feature = "tracing")]
+    if !span.is_disabled() {
+        use tracing::Instrument;
+        return state.handle(msg, ctx).instrument(span).await;
+    }
+    let _ = span;
     state.handle(msg, ctx).await
 }
 
@@ -1185,7 +1230,9 @@ async fn serve<S: GenServer>(
         match mail {
             Mail::Msg(msg) => {
                 handled += 1;
-                dispatch(state, msg, ctx).await;
+                if let Some((msg, span)) = handle_now(state, msg, ctx) {
+                    handle_later(state, msg, ctx, span).await;
+                }
             }
             Mail::Stop(reason) => return *reason,
             Mail::System(run) => {
@@ -1199,7 +1246,9 @@ async fn serve<S: GenServer>(
             Mail::Signal(signal) => match ctx.accept_signal(*signal) {
                 Accepted::Msg(msg) => {
                     handled += 1;
-                    dispatch(state, msg, ctx).await;
+                    if let Some((msg, span)) = handle_now(state, msg, ctx) {
+                        handle_later(state, msg, ctx, span).await;
+                    }
                 }
                 Accepted::Exit(reason) => return reason,
                 Accepted::Ignored => {}

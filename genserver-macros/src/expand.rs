@@ -236,17 +236,13 @@ impl<'a> Cx<'a> {
             quote!(_)
         };
         let name_arms = server.handlers.iter().map(|handler| {
-            let variant = &handler.variant;
             let cfgs = &handler.cfgs;
             let name = handler.method.to_string();
             let name = name.strip_prefix("r#").unwrap_or(&name);
-            let pattern = match handler.kind {
-                Kind::Info => quote!(#msg::#variant(..)),
-                Kind::Cast if handler.args().next().is_none() => quote!(#msg::#variant),
-                _ => quote!(#msg::#variant { .. }),
-            };
+            let pattern = self.any_of(handler);
             quote!(#(#cfgs)* #pattern => #name,)
         });
+        let handle_now = self.handle_now_fn();
         let doc = format!(
             " Runs [`{}`] as a GenServer: each message of [`{}`] goes to its handler method.",
             server.ident, msg
@@ -260,6 +256,8 @@ impl<'a> Cx<'a> {
                 type Ref = #handle #ty_generics;
 
                 #init
+
+                #handle_now
 
                 async fn handle(
                     &mut self,
@@ -389,8 +387,84 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// The pattern matching any message of `handler`, binding nothing.
+    fn any_of(&self, handler: &Handler) -> TokenStream {
+        let msg = &self.msg;
+        let variant = &handler.variant;
+        match handler.kind {
+            Kind::Info => quote!(#msg::#variant(..)),
+            Kind::Cast if handler.args().next().is_none() => quote!(#msg::#variant),
+            _ => quote!(#msg::#variant { .. }),
+        }
+    }
+
+    /// `fn handle_now(..)`: the messages of synchronous handlers are handled at once, without
+    /// a future; the others are given back for `handle`. Absent if every handler is async.
+    fn handle_now_fn(&self) -> TokenStream {
+        let Cx {
+            rt,
+            msg,
+            local_msg,
+            local_ctx,
+            ..
+        } = self;
+        let server = self.server;
+        if server.handlers.iter().all(|handler| handler.is_async) {
+            return quote!();
+        }
+        let ty_generics = server.generics.split_for_impl().1;
+        let ctx_param = if server
+            .handlers
+            .iter()
+            .any(|handler| !handler.is_async && handler.uses_ctx())
+        {
+            quote!(#local_ctx)
+        } else {
+            quote!(_)
+        };
+        let arms = server.handlers.iter().map(|handler| {
+            let cfgs = &handler.cfgs;
+            if handler.is_async {
+                let pattern = self.any_of(handler);
+                quote!(#(#cfgs)* #local_msg @ #pattern => #rt::Some(#local_msg),)
+            } else {
+                let (pattern, body) = self.arm(handler);
+                quote! {
+                    #(#cfgs)*
+                    #pattern => {
+                        #body;
+                        #rt::None
+                    }
+                }
+            }
+        });
+        let phantom_arm = self.phantom_arm();
+        quote! {
+            fn handle_now(
+                &mut self,
+                #local_msg: #msg #ty_generics,
+                #ctx_param: &mut #rt::Context<Self>,
+            ) -> #rt::Option<#msg #ty_generics> {
+                match #local_msg {
+                    #(#arms)*
+                    #phantom_arm
+                }
+            }
+        }
+    }
+
     /// One `match` arm of `handle`.
     fn dispatch_arm(&self, handler: &Handler) -> TokenStream {
+        let cfgs = &handler.cfgs;
+        let (pattern, body) = self.arm(handler);
+        quote! {
+            #(#cfgs)*
+            #pattern => #body,
+        }
+    }
+
+    /// The pattern of a handler's message, binding its fields, and the call of the handler.
+    fn arm(&self, handler: &Handler) -> (TokenStream, TokenStream) {
         let Cx {
             msg,
             local_ctx,
@@ -399,10 +473,7 @@ impl<'a> Cx<'a> {
             ..
         } = self;
         let Handler {
-            variant,
-            method,
-            cfgs,
-            ..
+            variant, method, ..
         } = handler;
         let call_args = handler.params.iter().map(|param| match param {
             Param::Arg { .. } if handler.kind == Kind::Info => quote!(#local_msg),
@@ -415,7 +486,7 @@ impl<'a> Cx<'a> {
             handler.is_async,
         );
         let names = handler.args().map(|(name, _)| name);
-        let (pattern, body) = match (handler.kind, &handler.reply) {
+        match (handler.kind, &handler.reply) {
             (Kind::Info, _) => (quote!(#msg::#variant(#local_msg)), call),
             (Kind::Cast, _) if handler.args().next().is_none() => (quote!(#msg::#variant), call),
             (Kind::Cast, _) => (quote!(#msg::#variant { #(#names),* }), call),
@@ -427,10 +498,6 @@ impl<'a> Cx<'a> {
                 quote!(#msg::#variant { #(#names,)* #local_reply_to }),
                 quote!(#local_reply_to.send(#call)),
             ),
-        };
-        quote! {
-            #(#cfgs)*
-            #pattern => #body,
         }
     }
 
