@@ -314,7 +314,8 @@ pub(crate) enum Mail<S: GenServer> {
     /// Boxed so that a rare request does not make every slot of the mailbox bigger.
     Stop(Box<ExitReason>),
     /// A closure run on the state between two messages (`get_state`, `replace_state`, `stats`).
-    System(SystemFn<S>),
+    /// Boxed twice: a thin pointer, where a `Box<dyn ..>` would make every slot 8 bytes wider.
+    System(Box<SystemFn<S>>),
     /// A `Down` of a monitor, or an exit signal of a link (boxed, as `Stop`).
     Signal(Box<Signal>),
 }
@@ -471,9 +472,9 @@ impl<S: GenServer> Direct<S> {
         }
         let (reply_to, receiver) = ReplyTo::channel();
         self.mailbox
-            .send(Mail::System(Box::new(move |state, stats| {
+            .send(Mail::System(Box::new(Box::new(move |state, stats| {
                 reply_to.send(run(state, stats))
-            })))
+            }))))
             .map_err(|_| CallError::NotRunning)?;
         reply::wait(receiver, &self.shared, None, call_timeout).await
     }

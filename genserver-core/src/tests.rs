@@ -1021,3 +1021,17 @@ async fn a_monitor_racing_an_exit_always_delivers_one_down() {
         assert_eq!(down.reason, ExitReason::Normal);
     }
 }
+
+/// A mailbox slot is no wider than the server's own message (or two words): the runtime's
+/// requests are thin pointers. Every slot of every mailbox pays for this width.
+#[test]
+fn mail_slots_are_as_small_as_the_message() {
+    use crate::server::Mail;
+    let message = std::mem::size_of::<ProbeMsg>();
+    assert!(
+        std::mem::size_of::<Mail<Probe>>() <= message.max(16),
+        "Mail<Probe> is {} bytes for a {message}-byte message",
+        std::mem::size_of::<Mail<Probe>>()
+    );
+    assert_eq!(std::mem::size_of::<Mail<Probe>>(), message.max(16));
+}
