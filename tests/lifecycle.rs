@@ -249,3 +249,22 @@ async fn an_untyped_pid_stops_and_downcasts() {
     pid.stop_with(ExitReason::Shutdown).await;
     assert_eq!(a.exited().await, ExitReason::Shutdown);
 }
+
+/// A server without `#[init]` is handed back before its task first runs; killed at once, it
+/// still exits properly: its name is freed and its exit can be awaited.
+#[tokio::test(start_paused = true)]
+async fn a_server_killed_before_its_task_ran_still_exits() {
+    struct Quick;
+    #[genserver]
+    impl Quick {
+        #[call]
+        fn ping(&self) -> u8 {
+            1
+        }
+    }
+    let quick = Quick::options().name("quick").start(Quick).await.unwrap();
+    quick.kill();
+    assert_eq!(quick.exited().await, ExitReason::Killed);
+    assert!(Quick::whereis("quick").is_none());
+    assert_eq!(quick.ping().await, Err(CallError::NotRunning));
+}

@@ -57,6 +57,12 @@ pub trait GenServer: Send + Sized + 'static {
         ctx: &mut Context<Self>,
     ) -> impl Future<Output = ()> + Send;
 
+    /// `true` when [`init`](GenServer::init) returns its argument as the state and cannot fail
+    /// or panic (no `#[init]`): then `start` returns without waiting for the server's task to
+    /// run it, which is indistinguishable to the caller.
+    #[doc(hidden)]
+    const INIT_IS_TRIVIAL: bool = false;
+
     /// Handles `msg` at once if its handler is synchronous, or gives it back for
     /// [`handle`](GenServer::handle) to await. The generated impl handles every message of a
     /// plain `fn` handler here, which spares the message loop a future per message.
@@ -1053,7 +1059,13 @@ impl<S: GenServer> Options<S> {
             name.register(server.pid(self.call_timeout))
                 .map_err(StartError::AlreadyStarted)?;
         }
-        let (started, init_result) = oneshot::channel();
+        // An init that only moves its argument into place cannot fail: nothing to wait for.
+        let (started, init_result) = if S::INIT_IS_TRIVIAL {
+            (None, None)
+        } else {
+            let (started, init_result) = oneshot::channel();
+            (Some(started), Some(init_result))
+        };
         let task = tokio::spawn(run(
             server.clone(),
             self.call_timeout,
@@ -1064,6 +1076,12 @@ impl<S: GenServer> Options<S> {
         ));
         // Only this function sets it, once, right after the spawn.
         let _ = shared.abort.set(task.abort_handle());
+        let Some(init_result) = init_result else {
+            return Ok(S::Ref::from(ServerRef::from_direct(
+                server,
+                self.call_timeout,
+            )));
+        };
         let error = match init_result.await {
             Ok(Ok(())) => {
                 return Ok(S::Ref::from(ServerRef::from_direct(
@@ -1088,15 +1106,18 @@ fn run<S: GenServer>(
     name: Option<Arc<Name>>,
     mut mailbox: mpsc::UnboundedReceiver<Mail<S>>,
     args: S::Args,
-    started: oneshot::Sender<Result<(), StartError<S::InitError>>>,
+    started: Option<oneshot::Sender<Result<(), StartError<S::InitError>>>>,
 ) -> impl Future<Output = ()> + Send {
     let id = server.shared.id.as_u64();
+    // Made before the future, so that the exit work runs even if the task is aborted before
+    // its first poll (a kill right after a `start` that did not wait for init).
+    let done = DoneGuard {
+        shared: server.shared.clone(),
+        name,
+    };
     let future = async move {
+        let _done = done;
         let shared = server.shared.clone();
-        let _done = DoneGuard {
-            shared: shared.clone(),
-            name,
-        };
         let mut ctx = Context::new(server, call_timeout);
         let mut state = match AssertUnwindSafe(S::init(args, &mut ctx))
             .catch_unwind()
@@ -1105,18 +1126,24 @@ fn run<S: GenServer>(
             Ok(Ok(state)) => state,
             Ok(Err(error)) => {
                 shared.set_reason(ExitReason::Error("init failed".to_owned()));
-                let _ = started.send(Err(StartError::Init(error)));
+                if let Some(started) = started {
+                    let _ = started.send(Err(StartError::Init(error)));
+                }
                 return;
             }
             Err(payload) => {
                 let message = panic_message(payload.as_ref());
                 shared.set_reason(ExitReason::Panic(message.clone()));
-                let _ = started.send(Err(StartError::Panic(message)));
+                if let Some(started) = started {
+                    let _ = started.send(Err(StartError::Panic(message)));
+                }
                 return;
             }
         };
         // If the starter is gone the server still runs, as a spawned Erlang process does.
-        let _ = started.send(Ok(()));
+        if let Some(started) = started {
+            let _ = started.send(Ok(()));
+        }
 
         let reason = match AssertUnwindSafe(serve(&mut state, &mut ctx, &mut mailbox))
             .catch_unwind()

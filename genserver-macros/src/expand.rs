@@ -243,6 +243,13 @@ impl<'a> Cx<'a> {
             quote!(#(#cfgs)* #pattern => #name,)
         });
         let handle_now = self.handle_now_fn();
+        let init_is_trivial = if server.init.is_none() {
+            quote!(
+                const INIT_IS_TRIVIAL: bool = true;
+            )
+        } else {
+            quote!()
+        };
         let doc = format!(
             " Runs [`{}`] as a GenServer: each message of [`{}`] goes to its handler method.",
             server.ident, msg
@@ -254,6 +261,7 @@ impl<'a> Cx<'a> {
                 type Args = #args_ty;
                 type InitError = #init_error;
                 type Ref = #handle #ty_generics;
+                #init_is_trivial
 
                 #init
 
