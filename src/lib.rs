@@ -37,8 +37,8 @@
 pub use genserver_core::{
     CallError, CastError, ChildCounts, ChildInfo, ChildKind, ChildSpec, Context,
     DEFAULT_CALL_TIMEOUT, Down, Exit, ExitReason, GenServer, Info, InfoMessage, LocalRegistry,
-    MonitorRef, Options, Pid, Registry, ReplyTo, Restart, ServerId, ServerRef, Shutdown,
-    StartError, Strategy, Supervisor, SupervisorBuilder, SupervisorError, SupervisorMsg,
+    MonitorRef, Options, Pid, Registry, ReplySender, ReplyTo, Restart, ServerId, ServerRef,
+    Shutdown, StartError, Strategy, Supervisor, SupervisorBuilder, SupervisorError, SupervisorMsg,
     SupervisorRef, TimerRef,
 };
 pub use genserver_macros::genserver;

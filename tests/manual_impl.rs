@@ -37,9 +37,16 @@ impl Counter {
 
 /// Messages of [`Counter`].
 enum CounterMsg {
-    Increment { reply_to: gs::ReplyTo<i64> },
-    Get { reply_to: gs::ReplyTo<i64> },
-    AddLater { n: i64, reply_to: gs::ReplyTo<i64> },
+    Increment {
+        reply_to: gs::ReplySender<i64>,
+    },
+    Get {
+        reply_to: gs::ReplySender<i64>,
+    },
+    AddLater {
+        n: i64,
+        reply_to: gs::ReplySender<i64>,
+    },
     Reset,
     OnTick(Tick),
 }
@@ -59,7 +66,9 @@ impl gs::GenServer for Counter {
         match msg {
             CounterMsg::Increment { reply_to } => reply_to.send(Self::increment(self)),
             CounterMsg::Get { reply_to } => reply_to.send(Self::get(self).await),
-            CounterMsg::AddLater { n, reply_to } => Self::add_later(self, n, reply_to),
+            CounterMsg::AddLater { n, reply_to } => {
+                Self::add_later(self, n, gs::ReplyTo::from(reply_to))
+            }
             CounterMsg::Reset => Self::reset(self),
             CounterMsg::OnTick(msg) => Self::on_tick(self, msg, ctx),
         }

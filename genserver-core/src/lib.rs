@@ -32,7 +32,7 @@ pub use error::{CallError, CastError, StartError};
 pub use exit::ExitReason;
 pub use monitor::{Down, Exit, MonitorRef};
 pub use registry::{LocalRegistry, Registry};
-pub use reply::ReplyTo;
+pub use reply::{ReplySender, ReplyTo};
 pub use server::{
     DEFAULT_CALL_TIMEOUT, GenServer, Info, InfoMessage, Options, Pid, ServerId, ServerRef,
     ServerStats,
@@ -47,8 +47,8 @@ pub use timer::TimerRef;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::{
-        CallError, CastError, Context, ExitReason, GenServer, Info, Options, ReplyTo, ServerRef,
-        StartError,
+        CallError, CastError, Context, ExitReason, GenServer, Info, Options, ReplySender, ReplyTo,
+        ServerRef, StartError,
     };
     pub use ::core::clone::Clone;
     pub use ::core::convert::{AsRef, From, Infallible, Into};

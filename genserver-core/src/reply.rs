@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::future::{Future, poll_fn};
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -14,6 +14,45 @@ use crate::server::{Shared, in_server_scope};
 
 /// What travels back to the caller: `None` means the server dropped the [`ReplyTo`].
 pub(crate) type Reply<T> = Option<T>;
+
+/// The reply channel inside a call's message: one word wide, so that the messages of calls,
+/// and with them every mailbox slot, stay small.
+///
+/// The generated dispatch answers through it with the handler's return value. A deferred-reply
+/// handler gets it as a [`ReplyTo`] (`ReplyTo::from(sender)`), which answers
+/// [`CallError::NoReply`] if it is dropped unanswered. Dropped itself, it only closes the
+/// channel: the caller then reports why the server exited, which is the only way it can be
+/// dropped unanswered (a panicking handler, a server draining its mailbox as it exits).
+pub struct ReplySender<T>(oneshot::Sender<Reply<T>>);
+
+impl<T> ReplySender<T> {
+    /// Sends the reply; dropped if the caller stopped waiting.
+    pub fn send(self, value: T) {
+        let _ = self.0.send(Some(value));
+    }
+}
+
+impl<T> From<ReplySender<T>> for ReplyTo<T> {
+    fn from(sender: ReplySender<T>) -> Self {
+        ReplyTo {
+            sender: Some(sender.0),
+        }
+    }
+}
+
+impl<T> fmt::Debug for ReplySender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReplySender")
+            .field("closed", &self.0.is_closed())
+            .finish()
+    }
+}
+
+/// A new reply channel: the sender for a call's message, the receiver for its caller.
+pub(crate) fn reply_channel<T>() -> (ReplySender<T>, oneshot::Receiver<Reply<T>>) {
+    let (sender, receiver) = oneshot::channel();
+    (ReplySender(sender), receiver)
+}
 
 /// The right, and the duty, to answer one call.
 ///
@@ -107,24 +146,17 @@ pub(crate) async fn wait<T>(
     deadline: Option<Instant>,
     timeout: Duration,
 ) -> Result<T, CallError> {
-    // One round: wake ourselves and step aside once. Not `tokio::task::yield_now`, which
-    // defers the wake-up until the runtime has polled its I/O and timer drivers: a syscall and
-    // a clock read per call, more than the call itself on a current-thread runtime.
-    let mut yielded = false;
+    let mut yield_once = pin!(tokio::task::yield_now());
     let early = poll_fn(|cx| match Pin::new(&mut receiver).poll(cx) {
         Poll::Ready(received) => Poll::Ready(Some(received)),
-        Poll::Pending if yielded => Poll::Ready(None),
-        Poll::Pending => {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
+        Poll::Pending => yield_once.as_mut().poll(cx).map(|()| None),
     })
     .await;
-    let deadline = deadline.unwrap_or_else(|| deadline_after(timeout));
+    // Read the clock only when waiting: it costs as much as a fast call.
+    let deadline = move || deadline.unwrap_or_else(|| deadline_after(timeout));
     let received = match early {
         Some(received) => received,
-        None => match tokio::time::timeout_at(deadline, receiver).await {
+        None => match tokio::time::timeout_at(deadline(), receiver).await {
             Ok(received) => received,
             Err(_elapsed) => return Err(CallError::Timeout),
         },
@@ -138,7 +170,7 @@ pub(crate) async fn wait<T>(
         // Closed by a panicking handler: the server is about to record why it exited.
         Err(_) => match shared.exit_reason() {
             Some(reason) => Err(CallError::Exited(reason)),
-            None => match tokio::time::timeout_at(deadline, shared.wait_reason()).await {
+            None => match tokio::time::timeout_at(deadline(), shared.wait_reason()).await {
                 Ok(reason) => Err(CallError::Exited(reason)),
                 Err(_elapsed) => Err(CallError::Timeout),
             },

@@ -20,6 +20,7 @@ use crate::context::Accepted;
 use crate::exit::panic_message;
 use crate::monitor::{self, Signal, Watchers};
 use crate::registry::{LocalRegistry, Name, Registry};
+use crate::reply::ReplySender;
 use crate::{CallError, CastError, Context, ExitReason, ReplyTo, StartError, reply};
 
 /// OTP's default call timeout.
@@ -589,7 +590,10 @@ impl<S: GenServer> ServerRef<S> {
 
     /// Makes a call: builds the message around a fresh [`ReplyTo`] and waits for the reply, at
     /// most the call timeout. The generated client methods are built on this.
-    pub async fn call<R>(&self, msg: impl FnOnce(ReplyTo<R>) -> S::Msg) -> Result<R, CallError> {
+    pub async fn call<R>(
+        &self,
+        msg: impl FnOnce(ReplySender<R>) -> S::Msg,
+    ) -> Result<R, CallError> {
         let server = match &self.target {
             Target::Direct(server) => server,
             // Resolve the name, then make the call on the server found. Boxed, so that the
@@ -617,7 +621,7 @@ impl<S: GenServer> ServerRef<S> {
                 Err(_elapsed) => return Err(CallError::Timeout),
             }
         }
-        let (reply_to, receiver) = ReplyTo::channel();
+        let (reply_to, receiver) = reply::reply_channel();
         server
             .mailbox
             .send(Mail::Msg(msg(reply_to)))

@@ -722,14 +722,14 @@ impl SupervisorRef {
     /// The children, in start order (OTP's `which_children`).
     pub async fn which_children(&self) -> Result<Vec<ChildInfo>, CallError> {
         self.inner
-            .call(|reply_to| SupervisorMsg(Request::WhichChildren(reply_to)))
+            .call(|reply_to| SupervisorMsg(Request::WhichChildren(ReplyTo::from(reply_to))))
             .await
     }
 
     /// How many children, running, supervisors, workers (OTP's `count_children`).
     pub async fn count_children(&self) -> Result<ChildCounts, CallError> {
         self.inner
-            .call(|reply_to| SupervisorMsg(Request::CountChildren(reply_to)))
+            .call(|reply_to| SupervisorMsg(Request::CountChildren(ReplyTo::from(reply_to))))
             .await
     }
 
@@ -738,7 +738,7 @@ impl SupervisorRef {
     /// child's init, within the handle's call timeout.
     pub async fn start_child(&self, spec: ChildSpec) -> Result<Pid, SupervisorError> {
         self.inner
-            .call(|reply_to| SupervisorMsg(Request::StartChild(spec, reply_to)))
+            .call(|reply_to| SupervisorMsg(Request::StartChild(spec, ReplyTo::from(reply_to))))
             .await?
     }
 
@@ -748,7 +748,7 @@ impl SupervisorRef {
     pub async fn terminate_child(&self, child: &Pid) -> Result<(), SupervisorError> {
         let id = child.id();
         self.inner
-            .call(|reply_to| SupervisorMsg(Request::TerminateChild(id, reply_to)))
+            .call(|reply_to| SupervisorMsg(Request::TerminateChild(id, ReplyTo::from(reply_to))))
             .await?
     }
 }

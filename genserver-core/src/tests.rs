@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::server::Direct;
 use crate::{
     CallError, CastError, ChildKind, ChildSpec, Context, Down, Exit, ExitReason, GenServer, Info,
-    LocalRegistry, MonitorRef, Options, Pid, Registry, ReplyTo, Restart, ServerRef, StartError,
+    LocalRegistry, MonitorRef, Options, Pid, Registry, ReplySender, Restart, ServerRef, StartError,
     Strategy, Supervisor, SupervisorError,
 };
 
@@ -44,13 +44,13 @@ struct Probe {
 }
 
 enum ProbeMsg {
-    Ping(ReplyTo<String>),
-    Monitor(Pid, ReplyTo<MonitorRef>),
-    Demonitor(MonitorRef, ReplyTo<bool>),
-    Link(Pid, ReplyTo<()>),
-    Unlink(Pid, ReplyTo<()>),
-    Downs(ReplyTo<Vec<Down>>),
-    Exits(ReplyTo<Vec<Exit>>),
+    Ping(ReplySender<String>),
+    Monitor(Pid, ReplySender<MonitorRef>),
+    Demonitor(MonitorRef, ReplySender<bool>),
+    Link(Pid, ReplySender<()>),
+    Unlink(Pid, ReplySender<()>),
+    Downs(ReplySender<Vec<Down>>),
+    Exits(ReplySender<Vec<Exit>>),
     Crash,
     StopWith(ExitReason),
     OnDown(Down),

@@ -123,7 +123,7 @@ impl<'a> Cx<'a> {
             let reply = handler.reply.as_ref().map(|reply| {
                 let name = reply_field(handler);
                 let ty = &reply.ty;
-                quote!(#[doc = " Where the reply goes."] #name: #rt::ReplyTo<#ty>)
+                quote!(#[doc = " Where the reply goes."] #name: #rt::ReplySender<#ty>)
             });
             let body = match handler.kind {
                 Kind::Info => {
@@ -474,6 +474,7 @@ impl<'a> Cx<'a> {
     /// The pattern of a handler's message, binding its fields, and the call of the handler.
     fn arm(&self, handler: &Handler) -> (TokenStream, TokenStream) {
         let Cx {
+            rt,
             msg,
             local_ctx,
             local_msg,
@@ -487,7 +488,7 @@ impl<'a> Cx<'a> {
             Param::Arg { .. } if handler.kind == Kind::Info => quote!(#local_msg),
             Param::Arg { name, .. } => quote!(#name),
             Param::Ctx => quote!(#local_ctx),
-            Param::ReplyTo => quote!(#local_reply_to),
+            Param::ReplyTo => quote!(#rt::ReplyTo::from(#local_reply_to)),
         });
         let call = awaited(
             quote!(Self::#method(self, #(#call_args),*)),
