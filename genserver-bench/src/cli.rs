@@ -16,14 +16,17 @@ USAGE:
     cargo run --release -p genserver-bench --features peers -- [OPTIONS]
 
 OPTIONS:
-    --out DIR            where to write results.md, results.json and chart.svg
+    --out DIR            where to write results.md, results.json and results.svg
                          (default: docs/bench of the workspace; that default also refreshes
                          the table in docs/performance.md)
-    --reps N             runs of each measurement; the median is reported (default 5)
+    --reps N             runs of each measurement; the median is reported (default 9)
     --quick              tiny workloads: checks that everything runs, measures nothing
     --impls LIST         comma-separated, among tokio,genserver,ractor,kameo (default: all built)
     --runtimes LIST      comma-separated, among multi_thread,current_thread (default: both)
     --workloads LIST     comma-separated, among W1,W2,W3,W4,W5 (default: all)
+    --caller task|block_on
+                         where the calling code runs: a spawned task (default), or the
+                         runtime's block_on future, as the body of #[tokio::main] does
     --no-write           print the table only
     -h, --help           this text
 
@@ -47,6 +50,8 @@ pub struct Options {
     pub flavors: Vec<Flavor>,
     /// Workloads to run.
     pub workloads: Vec<Workload>,
+    /// Whether the workloads run as the runtime's `block_on` future rather than a spawned task.
+    pub caller_in_block_on: bool,
     /// Whether to write files.
     pub write: bool,
 }
@@ -70,11 +75,12 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
     let mut options = Options {
         out: workspace_root().join("docs").join("bench"),
         default_out: true,
-        reps: 5,
+        reps: 9,
         scale: Scale::FULL,
         impls: Impl::available(),
         flavors: Flavor::ALL.to_vec(),
         workloads: Workload::ALL.to_vec(),
+        caller_in_block_on: false,
         write: true,
     };
     let mut args = args.iter();
@@ -116,6 +122,11 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
                     "workload",
                 )?
             }
+            "--caller" => match value()?.as_str() {
+                "task" => options.caller_in_block_on = false,
+                "block_on" => options.caller_in_block_on = true,
+                other => return Err(format!("--caller: task or block_on, not {other}")),
+            },
             "--no-write" => options.write = false,
             other => return Err(format!("unknown argument: {other}")),
         }
@@ -132,7 +143,7 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
 
 /// Runs the command line; returns the exit code.
 pub fn main(args: Vec<String>) -> i32 {
-    // The W5 child: `--w5-child IMPL RUNTIME SERVERS`, prints bytes per server.
+    // The W5 child: `--w5-child IMPL RUNTIME SERVERS [CALLER]`, prints bytes per server.
     if args.first().map(String::as_str) == Some("--w5-child") {
         return w5_child(&args[1..]);
     }
@@ -171,9 +182,10 @@ fn w5_child(args: &[String]) -> i32 {
         args.get(1).and_then(|s| Flavor::from_key(s)),
         args.get(2).and_then(|s| s.parse::<u64>().ok()),
     ) else {
-        eprintln!("usage: --w5-child IMPL RUNTIME SERVERS");
+        eprintln!("usage: --w5-child IMPL RUNTIME SERVERS [task|block_on]");
         return 2;
     };
+    crate::subject::set_caller_in_block_on(args.get(3).map(String::as_str) == Some("block_on"));
     let scale = Scale {
         w5_servers: servers,
         ..Scale::FULL
@@ -184,7 +196,12 @@ fn w5_child(args: &[String]) -> i32 {
 }
 
 /// Measures W5 in a fresh process, so that no other implementation's memory is counted.
-fn memory_in_child(imp: Impl, flavor: Flavor, scale: Scale) -> Result<f64, String> {
+fn memory_in_child(
+    imp: Impl,
+    flavor: Flavor,
+    scale: Scale,
+    caller_in_block_on: bool,
+) -> Result<f64, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     let output = Command::new(exe)
         .args([
@@ -192,6 +209,11 @@ fn memory_in_child(imp: Impl, flavor: Flavor, scale: Scale) -> Result<f64, Strin
             imp.key(),
             flavor.key(),
             &scale.w5_servers.to_string(),
+            if caller_in_block_on {
+                "block_on"
+            } else {
+                "task"
+            },
         ])
         .output()
         .map_err(|e| format!("starting the W5 child: {e}"))?;
@@ -221,6 +243,15 @@ pub fn run(options: &Options) -> Result<Results, String> {
         options.workloads.clone(),
     );
     results.machine = machine();
+    crate::subject::set_caller_in_block_on(options.caller_in_block_on);
+    results.machine.push((
+        "caller".to_owned(),
+        if options.caller_in_block_on {
+            "the runtime's block_on future".to_owned()
+        } else {
+            "a task spawned on the runtime".to_owned()
+        },
+    ));
     for rep in 0..options.reps {
         let mut order = options.impls.clone();
         let turns = rep % order.len().max(1);
@@ -229,7 +260,7 @@ pub fn run(options: &Options) -> Result<Results, String> {
             for &workload in &options.workloads {
                 for &imp in &order {
                     let value = if workload == Workload::W5 {
-                        memory_in_child(imp, flavor, options.scale)?
+                        memory_in_child(imp, flavor, options.scale, options.caller_in_block_on)?
                     } else {
                         measure_timed(imp, workload, flavor, options.scale)
                     };
@@ -264,7 +295,7 @@ fn write(options: &Options, results: &Results) -> Result<(), String> {
     };
     put("results.md", &results.markdown())?;
     put("results.json", &results.json())?;
-    put("chart.svg", &chart::svg(results)?)?;
+    put("results.svg", &chart::svg(results)?)?;
     if options.default_out {
         refresh_performance_doc(
             &workspace_root().join("docs").join("performance.md"),
@@ -316,7 +347,7 @@ fn refresh_performance_doc(path: &Path, results: &Results) -> Result<(), String>
         .collect::<Vec<_>>()
         .join("; ");
     let updated = format!(
-        "{}{TABLE_START}\n\n_{summary}; median of {} runs; whole run {:.0} s._\n\n{}\n{}",
+        "{}{TABLE_START}\n\n_{summary}; median of {} runs; measurement {:.0} s._\n\n{}\n\n{}",
         &doc[..start],
         results.reps,
         results.wall_time.as_secs_f64(),
@@ -403,6 +434,10 @@ mod tests {
         assert!(!options.write);
         assert!(parse(&["--reps".to_owned(), "0".to_owned()]).is_err());
         assert!(parse(&["--bogus".to_owned()]).is_err());
+        assert!(!options.caller_in_block_on);
+        let block_on = parse(&["--caller".to_owned(), "block_on".to_owned()]);
+        assert!(block_on.unwrap().unwrap().caller_in_block_on);
+        assert!(parse(&["--caller".to_owned(), "thread".to_owned()]).is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! frameworks (ractor and kameo, with the `peers` feature), on the five workloads of
 //! `docs/performance.md`, on a multi-thread runtime with 2 workers and a current_thread runtime.
 //!
-//! Run everything, write `docs/bench/results.md`, `results.json` and `chart.svg`:
+//! Run everything, write `docs/bench/results.md`, `results.json` and `results.svg`:
 //!
 //! ```sh
 //! cargo run --release -p genserver-bench --features peers

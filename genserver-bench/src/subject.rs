@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A counter server of one implementation, driven through that implementation's own client API.
 ///
@@ -146,23 +147,41 @@ impl Flavor {
             .expect("building a tokio runtime")
     }
 
-    /// Runs `work` as a task spawned on a fresh runtime of this flavor (so that on the
-    /// multi-thread runtime the driver runs on a worker, as application code does) and returns
-    /// its output.
+    /// Runs `work` on a fresh runtime of this flavor and returns its output: as a spawned task
+    /// (so that on the multi-thread runtime the caller runs on a worker, as application code
+    /// does), or, after [`set_caller_in_block_on`]`(true)`, as the `block_on` future itself (as
+    /// the body of a `#[tokio::main]` function is).
     pub fn run<F>(self, work: F) -> F::Output
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         let runtime = self.runtime();
-        let output = runtime.block_on(async move {
-            tokio::spawn(work)
-                .await
-                .expect("the benchmark task panicked")
-        });
+        let output = if caller_in_block_on() {
+            runtime.block_on(work)
+        } else {
+            runtime.block_on(async move {
+                tokio::spawn(work)
+                    .await
+                    .expect("the benchmark task panicked")
+            })
+        };
         runtime.shutdown_background();
         output
     }
+}
+
+static CALLER_IN_BLOCK_ON: AtomicBool = AtomicBool::new(false);
+
+/// Whether [`Flavor::run`] runs the workload as the `block_on` future instead of a spawned task
+/// (the `--caller block_on` option).
+pub fn set_caller_in_block_on(yes: bool) {
+    CALLER_IN_BLOCK_ON.store(yes, Ordering::Relaxed);
+}
+
+/// See [`set_caller_in_block_on`].
+pub fn caller_in_block_on() -> bool {
+    CALLER_IN_BLOCK_ON.load(Ordering::Relaxed)
 }
 
 impl fmt::Display for Flavor {
