@@ -1120,8 +1120,8 @@ fn run<S: GenServer>(
         name,
     };
     let future = async move {
-        let _done = done;
-        let shared = server.shared.clone();
+        // Dropped when the future is, after everything below.
+        let shared = &done.shared;
         let mut ctx = Context::new(server, call_timeout);
         let mut state = match AssertUnwindSafe(S::init(args, &mut ctx))
             .catch_unwind()
