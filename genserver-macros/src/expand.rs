@@ -19,7 +19,8 @@ use syn::GenericParam;
 use syn::spanned::Spanned;
 
 use crate::model::{
-    Handler, Init, InitError, InitParam, Kind, Param, Reply, Server, Terminate, TerminateParam,
+    Handler, Init, InitError, InitParam, Kind, Param, Reply, Server, Stub, Terminate,
+    TerminateParam,
 };
 
 /// All the generated items.
@@ -561,6 +562,32 @@ impl<'a> Cx<'a> {
             .iter()
             .filter(|handler| handler.kind != Kind::Info)
             .map(|handler| self.client_method(handler));
+        let stubs = server.stubs.iter().map(|stub| {
+            let Stub {
+                method,
+                vis,
+                args,
+                reply,
+            } = stub;
+            let params = args.iter().map(|(name, ty)| quote!(#name: #ty));
+            let names = args.iter().map(|(name, _)| name);
+            let body = quote!({
+                let _ = (#(#names,)*);
+                ::core::unreachable!("`#[genserver]` rejected this handler")
+            });
+            match reply {
+                Some(ty) => quote! {
+                    #[doc(hidden)]
+                    #vis async fn #method(&self, #(#params),*) -> #rt::Result<#ty, #rt::CallError>
+                    #body
+                },
+                None => quote! {
+                    #[doc(hidden)]
+                    #vis fn #method(&self, #(#params),*) -> #rt::Result<(), #rt::CastError>
+                    #body
+                },
+            }
+        });
         let from_name_doc = format!(
             " A handle that finds the `{0}` registered under `name` at each call, so it follows \
              restarts; with no such server its calls fail with `NotRunning`.",
@@ -621,6 +648,7 @@ impl<'a> Cx<'a> {
             #allow
             impl #impl_generics #handle #ty_generics #where_clause {
                 #(#methods)*
+                #(#stubs)*
 
                 /// A handle whose calls time out after `timeout` instead of the server's
                 /// call timeout (5 s unless set with `options().call_timeout(..)`).

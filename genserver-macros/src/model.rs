@@ -24,6 +24,19 @@ pub(crate) struct Server {
     /// Set when the user defines a method the macro would generate on the type (`start`, ...):
     /// the error is reported and the generated one left out.
     pub(crate) skip_constructors: bool,
+    /// Client methods of the `#[call]`s and `#[cast]`s that were rejected, so that the code
+    /// calling them reports no second error ("no method named ..."). Empty unless there are
+    /// errors.
+    pub(crate) stubs: Vec<Stub>,
+}
+
+/// The client-side signature of a rejected handler.
+pub(crate) struct Stub {
+    pub(crate) method: Ident,
+    pub(crate) vis: Visibility,
+    pub(crate) args: Vec<(Ident, Type)>,
+    /// What a call replies; `None` for a cast.
+    pub(crate) reply: Option<Type>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

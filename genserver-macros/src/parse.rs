@@ -13,7 +13,8 @@ use syn::{
 use crate::attr::{self, Role};
 use crate::errors::Errors;
 use crate::model::{
-    Handler, Init, InitError, InitParam, Kind, Param, Reply, Server, Terminate, TerminateParam,
+    Handler, Init, InitError, InitParam, Kind, Param, Reply, Server, Stub, Terminate,
+    TerminateParam,
 };
 
 /// Parses the macro input. `Err` only when the item is not an impl block at all; otherwise the
@@ -66,6 +67,7 @@ pub(crate) fn server(args: TokenStream, item: TokenStream) -> Result<(Server, Er
         errors,
         ident: &ident,
         self_ty: &self_ty,
+        stubs: Vec::new(),
     };
     let mut handlers = Vec::new();
     let mut init: Option<Init> = None;
@@ -118,6 +120,7 @@ pub(crate) fn server(args: TokenStream, item: TokenStream) -> Result<(Server, Er
 
     let vis = most_visible(handlers.iter().map(|handler| &handler.vis));
     let errors = cx.errors;
+    let stubs = cx.stubs;
     let server = Server {
         krate: args.krate,
         self_ty,
@@ -129,6 +132,7 @@ pub(crate) fn server(args: TokenStream, item: TokenStream) -> Result<(Server, Er
         terminate,
         item,
         skip_constructors: false,
+        stubs,
     };
     Ok((server, errors))
 }
@@ -159,6 +163,7 @@ struct Cx<'a> {
     errors: Errors,
     ident: &'a Ident,
     self_ty: &'a Type,
+    stubs: Vec<Stub>,
 }
 
 impl Cx<'_> {
@@ -305,6 +310,9 @@ impl Cx<'_> {
             }
         }
         if self.errors_count() != errors_before {
+            if kind != Kind::Info {
+                self.stubs.extend(self.stub(method, kind));
+            }
             return None;
         }
         Some(Handler {
@@ -317,6 +325,66 @@ impl Cx<'_> {
             reply,
             docs: attrs_named(&method.attrs, "doc"),
             cfgs: attrs_named(&method.attrs, "cfg"),
+        })
+    }
+
+    /// The client method of a rejected `#[call]` or `#[cast]`, with its parameters as written;
+    /// none for the shapes that cannot be written as a client method (generic methods,
+    /// `impl Trait`).
+    fn stub(&self, method: &ImplItemFn, kind: Kind) -> Option<Stub> {
+        let sig = &method.sig;
+        if !sig.generics.params.is_empty() {
+            return None;
+        }
+        let mut args = Vec::new();
+        let mut reply = match (&sig.output, kind) {
+            (_, Kind::Cast | Kind::Info) => None,
+            (ReturnType::Default, Kind::Call) => Some(syn::parse_quote!(())),
+            (ReturnType::Type(_, ty), Kind::Call) => Some((**ty).clone()),
+        };
+        for (position, input) in sig.inputs.iter().enumerate() {
+            let FnArg::Typed(input) = input else { continue };
+            let ty = &*input.ty;
+            let inner = match ty {
+                Type::Reference(reference) => &*reference.elem,
+                other => other,
+            };
+            match last_segment(inner) {
+                Some(segment) if segment.ident == "Context" => continue,
+                Some(_) if reply_to_param(ty).is_some() => {
+                    if kind == Kind::Call {
+                        reply = reply_to_param(ty).flatten();
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let name = match &*input.pat {
+                Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                    pat.ident.clone()
+                }
+                _ => format_ident!("arg{}", position),
+            };
+            let mut ty = ty.clone();
+            ReplaceSelf(self.self_ty).visit_type_mut(&mut ty);
+            args.push((name, ty));
+        }
+        let mut reply = reply;
+        if let Some(ty) = &mut reply {
+            ReplaceSelf(self.self_ty).visit_type_mut(ty);
+        }
+        let mut finder = Borrow::default();
+        for ty in args.iter().map(|(_, ty)| ty).chain(reply.as_ref()) {
+            finder.visit_type(ty);
+        }
+        if matches!(finder.found, Some(Found::ImplTrait(_))) {
+            return None;
+        }
+        Some(Stub {
+            method: sig.ident.clone(),
+            vis: method.vis.clone(),
+            args,
+            reply,
         })
     }
 
