@@ -2,8 +2,13 @@
 //! user's impl block (role attributes removed):
 //!
 //! ```text
-//! enum CounterMsg { Increment { reply_to: ReplyTo<i64> }, Reset, OnTick(Tick) }
-//! impl GenServer for Counter { type Msg = CounterMsg; .. fn handle(..) { match msg { .. } } }
+//! const _: () = { fn assert_messages() { assert_message::<i64>(); .. } };  // Send + 'static
+//! enum CounterMsg { Increment { reply_to: ReplySender<i64> }, Reset, OnTick(Tick) }
+//! impl GenServer for Counter {
+//!     type Msg = CounterMsg; ..
+//!     fn handle_now(..) -> Option<CounterMsg> { .. }   // the plain `fn` handlers, no future
+//!     async fn handle(..) { match msg { .. } }          // every handler
+//! }
 //! impl Info<Tick> for Counter { fn into_msg(msg: Tick) -> CounterMsg { CounterMsg::OnTick(msg) } }
 //! struct CounterRef { inner: ServerRef<Counter> }        // + Clone, Debug, From, AsRef, Deref
 //! impl CounterRef { async fn increment(&self) -> Result<i64, CallError> { .. } .. }
