@@ -297,20 +297,20 @@ fn write(options: &Options, results: &Results) -> Result<(), String> {
     put("results.json", &results.json())?;
     put("results.svg", &chart::svg(results)?)?;
     if options.default_out {
-        refresh_performance_doc(
-            &workspace_root().join("docs").join("performance.md"),
-            results,
-        )?;
+        let root = workspace_root();
+        refresh_performance_doc(&root.join("docs").join("performance.md"), results)?;
+        refresh_performance_doc(&root.join("README.md"), results)?;
     }
     Ok(())
 }
 
-/// The markers in docs/performance.md between which the latest table goes.
+/// The markers in docs/performance.md and the README between which the latest table goes.
 pub const TABLE_START: &str = "<!-- bench-table:start -->";
 /// See [`TABLE_START`].
 pub const TABLE_END: &str = "<!-- bench-table:end -->";
 
-/// Puts the tables of `results` between the markers of docs/performance.md, if it has them.
+/// Puts the tables of `results` between the markers of a document (docs/performance.md, the
+/// README), if it has them.
 fn refresh_performance_doc(path: &Path, results: &Results) -> Result<(), String> {
     let Ok(doc) = std::fs::read_to_string(path) else {
         return Ok(());
