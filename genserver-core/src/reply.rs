@@ -21,8 +21,10 @@ pub(crate) type Reply<T> = Option<T>;
 /// The generated dispatch answers through it with the handler's return value. A deferred-reply
 /// handler gets it as a [`ReplyTo`] (`ReplyTo::from(sender)`), which answers
 /// [`CallError::NoReply`] if it is dropped unanswered. Dropped itself, it only closes the
-/// channel: the caller then reports why the server exited, which is the only way it can be
-/// dropped unanswered (a panicking handler, a server draining its mailbox as it exits).
+/// channel: the caller then reports why the server exited, which is the only way generated
+/// code drops it unanswered (a panicking handler, a server draining its mailbox as it exits).
+/// Code written by hand that keeps its server running must answer, or wrap it in a `ReplyTo`:
+/// otherwise the caller waits for its timeout.
 pub struct ReplySender<T>(oneshot::Sender<Reply<T>>);
 
 impl<T> ReplySender<T> {

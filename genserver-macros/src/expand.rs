@@ -249,7 +249,7 @@ impl<'a> Cx<'a> {
             quote!(#(#cfgs)* #pattern => #name,)
         });
         let handle_now = self.handle_now_fn();
-        let init_is_trivial = if server.init.is_none() {
+        let init_is_trivial = if server.init.is_none() && server.init_stub.is_none() {
             quote!(
                 const INIT_IS_TRIVIAL: bool = true;
             )
@@ -300,7 +300,10 @@ impl<'a> Cx<'a> {
     fn init_types(&self) -> (TokenStream, TokenStream) {
         let rt = &self.rt;
         match &self.server.init {
-            None => (quote!(Self), quote!(#rt::Infallible)),
+            None => match &self.server.init_stub {
+                Some(arg) => (quote!(#arg), quote!(#rt::Infallible)),
+                None => (quote!(Self), quote!(#rt::Infallible)),
+            },
             Some(init) => {
                 let args = match &init.arg {
                     Some(ty) => quote!(#ty),
@@ -320,6 +323,16 @@ impl<'a> Cx<'a> {
     fn init_fn(&self) -> TokenStream {
         let Cx { rt, local_ctx, .. } = self;
         let args = local("args");
+        if self.server.init.is_none() && self.server.init_stub.is_some() {
+            return quote! {
+                async fn init(
+                    _: Self::Args,
+                    _: &mut #rt::Context<Self>,
+                ) -> #rt::Result<Self, Self::InitError> {
+                    ::core::unreachable!("`#[genserver]` rejected this `#[init]`")
+                }
+            };
+        }
         let Some(Init {
             method,
             is_async,

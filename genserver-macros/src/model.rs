@@ -28,6 +28,8 @@ pub(crate) struct Server {
     /// calling them reports no second error ("no method named ..."). Empty unless there are
     /// errors.
     pub(crate) stubs: Vec<Stub>,
+    /// The start argument of a rejected `#[init]`, so that `start(args)` still type-checks.
+    pub(crate) init_stub: Option<Type>,
 }
 
 /// The client-side signature of a rejected handler.

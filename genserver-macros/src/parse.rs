@@ -68,6 +68,7 @@ pub(crate) fn server(args: TokenStream, item: TokenStream) -> Result<(Server, Er
         ident: &ident,
         self_ty: &self_ty,
         stubs: Vec::new(),
+        init_stub: None,
     };
     let mut handlers = Vec::new();
     let mut init: Option<Init> = None;
@@ -121,6 +122,7 @@ pub(crate) fn server(args: TokenStream, item: TokenStream) -> Result<(Server, Er
     let vis = most_visible(handlers.iter().map(|handler| &handler.vis));
     let errors = cx.errors;
     let stubs = cx.stubs;
+    let init_stub = cx.init_stub;
     let server = Server {
         krate: args.krate,
         self_ty,
@@ -133,6 +135,7 @@ pub(crate) fn server(args: TokenStream, item: TokenStream) -> Result<(Server, Er
         item,
         skip_constructors: false,
         stubs,
+        init_stub,
     };
     Ok((server, errors))
 }
@@ -164,6 +167,7 @@ struct Cx<'a> {
     ident: &'a Ident,
     self_ty: &'a Type,
     stubs: Vec<Stub>,
+    init_stub: Option<Type>,
 }
 
 impl Cx<'_> {
@@ -442,6 +446,14 @@ impl Cx<'_> {
             }),
         };
         if self.errors_count() != errors_before {
+            // `start` keeps taking what the rejected init takes, if that is a type we can name.
+            let mut finder = Borrow::default();
+            if let Some(arg) = &arg {
+                finder.visit_type(arg);
+            }
+            if finder.found.is_none() {
+                self.init_stub = Some(arg.unwrap_or_else(|| syn::parse_quote!(())));
+            }
             return None;
         }
         Some(Init {
