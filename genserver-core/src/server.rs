@@ -1218,20 +1218,34 @@ fn handle_now<S: GenServer>(
     state.handle_now(msg, ctx).map(|msg| (msg, ()))
 }
 
-/// Awaits the (asynchronous) handler of `msg`, inside its span.
-async fn handle_later<S: GenServer>(
-    state: &mut S,
+/// The future of the (asynchronous) handler of `msg`, inside its span. A plain function, not an
+/// `async fn`: that would keep its arguments beside the future they move into, and this future
+/// is part of every server's task.
+#[cfg(feature = "tracing")]
+fn handle_later<'a, S: GenServer>(
+    state: &'a mut S,
     msg: S::Msg,
-    ctx: &mut Context<S>,
+    ctx: &'a mut Context<S>,
     span: MsgSpan,
-) {
-    #[cfg(feature = "tracing")]
-    if !span.is_disabled() {
-        use tracing::Instrument;
-        return state.handle(msg, ctx).instrument(span).await;
+) -> impl Future<Output = ()> + Send + 'a {
+    use futures_util::future::Either;
+    use tracing::Instrument;
+    if span.is_disabled() {
+        Either::Left(state.handle(msg, ctx))
+    } else {
+        Either::Right(state.handle(msg, ctx).instrument(span))
     }
-    let _ = span;
-    state.handle(msg, ctx).await
+}
+
+/// The future of the (asynchronous) handler of `msg`.
+#[cfg(not(feature = "tracing"))]
+fn handle_later<'a, S: GenServer>(
+    state: &'a mut S,
+    msg: S::Msg,
+    ctx: &'a mut Context<S>,
+    _: MsgSpan,
+) -> impl Future<Output = ()> + Send + 'a {
+    state.handle(msg, ctx)
 }
 
 /// The message loop. Returns the reason to exit.
