@@ -51,8 +51,9 @@ use crate::{ExitReason, GenServer, Info, InfoMessage, Pid, ServerId, ServerRef};
 pub struct Context<S: GenServer> {
     server: Direct<S>,
     call_timeout: Duration,
-    continues: VecDeque<S::Msg>,
-    stop: Option<ExitReason>,
+    /// Boxed, as `stop`: rare, and part of every server's task.
+    continues: Option<Box<VecDeque<S::Msg>>>,
+    stop: Option<Box<ExitReason>>,
     /// Monitors held, exits trapped; allocated by the first `monitor`, `link` or `trap_exits`.
     signals: Option<Box<Signals<S>>>,
 }
@@ -86,7 +87,7 @@ impl<S: GenServer> Context<S> {
         Context {
             server,
             call_timeout,
-            continues: VecDeque::new(),
+            continues: None,
             stop: None,
             signals: None,
         }
@@ -139,11 +140,11 @@ impl<S: GenServer> Context<S> {
     }
 
     pub(crate) fn take_continue(&mut self) -> Option<S::Msg> {
-        self.continues.pop_front()
+        self.continues.as_mut()?.pop_front()
     }
 
     pub(crate) fn take_stop(&mut self) -> Option<ExitReason> {
-        self.stop.take()
+        self.stop.take().map(|reason| *reason)
     }
 
     /// This server's id.
@@ -308,13 +309,15 @@ impl<S: GenServer> Context<S> {
     /// Stops the server once the current handler returns; a call's reply is delivered first.
     /// Then `terminate` runs with `reason`.
     pub fn stop(&mut self, reason: ExitReason) {
-        self.stop = Some(reason);
+        self.stop = Some(Box::new(reason));
     }
 
     /// Handles `msg` (through the `#[info]` handler for `M`) before anything already in the
     /// mailbox: OTP's `handle_continue`. Several are handled in the order given.
     pub fn continue_with<M: InfoMessage<S>>(&mut self, msg: M) {
-        self.continues.push_back(msg.into_server_msg());
+        self.continues
+            .get_or_insert_with(Default::default)
+            .push_back(msg.into_server_msg());
     }
 
     /// Sends `msg` to this server's `#[info]` handler after `delay`.
@@ -352,7 +355,13 @@ impl<S: GenServer> fmt::Debug for Context<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")
             .field("server", &self.server.shared().id)
-            .field("pending_continues", &self.continues.len())
+            .field(
+                "pending_continues",
+                &self
+                    .continues
+                    .as_ref()
+                    .map_or(0, |continues| continues.len()),
+            )
             .field("stop", &self.stop)
             .finish()
     }

@@ -1119,10 +1119,12 @@ fn run<S: GenServer>(
         shared: server.shared.clone(),
         name,
     };
+    // Made here and moved in, rather than made inside from moved-in parts, which the future
+    // would keep too.
+    let mut ctx = Context::new(server, call_timeout);
     let future = async move {
         // Dropped when the future is, after everything below.
         let shared = &done.shared;
-        let mut ctx = Context::new(server, call_timeout);
         let mut state = match AssertUnwindSafe(S::init(args, &mut ctx))
             .catch_unwind()
             .await
