@@ -51,7 +51,8 @@ use crate::{ExitReason, GenServer, Info, InfoMessage, Pid, ServerId, ServerRef};
 pub struct Context<S: GenServer> {
     server: Direct<S>,
     call_timeout: Duration,
-    /// Boxed, as `stop`: rare, and part of every server's task.
+    /// Boxed, as `stop`: rare, and part of every server's task (a `VecDeque` is four words).
+    #[allow(clippy::box_collection)]
     continues: Option<Box<VecDeque<S::Msg>>>,
     stop: Option<Box<ExitReason>>,
     /// Monitors held, exits trapped; allocated by the first `monitor`, `link` or `trap_exits`.
