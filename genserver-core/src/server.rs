@@ -13,11 +13,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use futures_util::FutureExt as _;
-use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
+use tokio::sync::{Notify, Semaphore, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::context::Accepted;
 use crate::exit::panic_message;
+use crate::mailbox;
 use crate::monitor::{self, Signal, Watchers};
 use crate::registry::{LocalRegistry, Name, Registry};
 use crate::reply::ReplySender;
@@ -378,7 +379,7 @@ enum Target<S: GenServer> {
 
 /// A handle bound to one server: its mailbox and the record its handles share.
 pub(crate) struct Direct<S: GenServer> {
-    mailbox: mpsc::UnboundedSender<Mail<S>>,
+    mailbox: mailbox::Sender<Mail<S>>,
     shared: Arc<Shared>,
 }
 
@@ -1048,7 +1049,7 @@ impl<S: GenServer> Options<S> {
 
     /// Starts the server and returns its handle once `init` has succeeded.
     pub async fn start(self, args: S::Args) -> Result<S::Ref, StartError<S::InitError>> {
-        let (mailbox, receiver) = mpsc::unbounded_channel();
+        let (mailbox, receiver) = mailbox::channel();
         let shared = Arc::new(Shared::new(
             std::any::type_name::<S>(),
             self.mailbox_capacity,
@@ -1108,7 +1109,7 @@ fn run<S: GenServer>(
     server: Direct<S>,
     call_timeout: Duration,
     name: Option<Arc<Name>>,
-    mut mailbox: mpsc::UnboundedReceiver<Mail<S>>,
+    mut mailbox: mailbox::Receiver<Mail<S>>,
     args: S::Args,
     started: Option<oneshot::Sender<Result<(), StartError<S::InitError>>>>,
 ) -> impl Future<Output = ()> + Send {
@@ -1254,7 +1255,7 @@ fn handle_later<'a, S: GenServer>(
 async fn serve<S: GenServer>(
     state: &mut S,
     ctx: &mut Context<S>,
-    mailbox: &mut mpsc::UnboundedReceiver<Mail<S>>,
+    mailbox: &mut mailbox::Receiver<Mail<S>>,
 ) -> ExitReason {
     let mut handled: u64 = 0;
     loop {
