@@ -215,13 +215,14 @@ pub(crate) struct Shared {
     pub(crate) state: AtomicU8,
     /// Woken when `reason` is set and again when the task is done.
     changed: Notify,
-    /// Room left in a bounded mailbox; `None` for the default unbounded one.
-    room: Option<Semaphore>,
+    /// Room left in a bounded mailbox; `None` for the default unbounded one. Boxed, as the
+    /// other rare fields: every idle server pays for the size of this record.
+    room: Option<Box<Semaphore>>,
     abort: OnceLock<AbortHandle>,
     /// Set by a supervisor's shutdown: the server stops after its current handler, before
     /// anything still in its mailbox (whose callers get `Exited`), as an OTP child that does
     /// not trap exits dies of the `shutdown` signal.
-    shutdown: OnceLock<ExitReason>,
+    shutdown: OnceLock<Box<ExitReason>>,
     /// Its supervisor's restart count when it started (see [`ServerStats::restarts`]).
     restarts: u32,
     /// Monitors and links on this server; allocated by the first one.
@@ -236,7 +237,7 @@ impl Shared {
             reason: OnceLock::new(),
             state: AtomicU8::new(0),
             changed: Notify::new(),
-            room: mailbox_capacity.map(Semaphore::new),
+            room: mailbox_capacity.map(|capacity| Box::new(Semaphore::new(capacity))),
             abort: OnceLock::new(),
             shutdown: OnceLock::new(),
             restarts: RESTARTS.try_with(|restarts| *restarts).unwrap_or(0),
@@ -276,7 +277,7 @@ impl Shared {
             let mut changed = pin!(self.changed.notified());
             changed.as_mut().enable();
             if let Some(reason) = self.reason.get() {
-                return reason.clone();
+                return ExitReason::clone(reason);
             }
             changed.await;
         }
@@ -892,7 +893,7 @@ impl Pid {
     /// handler it is running, and every message still queued is dropped, its callers answered
     /// with [`CallError::Exited`].
     pub(crate) async fn shutdown(&self, reason: ExitReason) {
-        let _ = self.shared().shutdown.set(reason.clone());
+        let _ = self.shared().shutdown.set(Box::new(reason.clone()));
         // Wakes an idle server; a busy one sees the flag before its next message.
         let _ = self.0.request_stop(reason);
         if current_server() != self.id().as_u64() {
@@ -1178,7 +1179,11 @@ fn run<S: GenServer>(
         // in the channel, that message's caller would wait for its whole timeout. `recv` ends
         // only once the mailbox is closed and no send is in flight.
         while mailbox.recv().await.is_some() {}
-        let _ = AssertUnwindSafe(state.terminate(&reason, &mut ctx))
+        // The recorded reason (the one monitors see), borrowed from `shared` rather than kept
+        // in this future across the drain's await.
+        drop(reason);
+        let reason = shared.reason.get().unwrap_or(&ExitReason::Killed);
+        let _ = AssertUnwindSafe(state.terminate(reason, &mut ctx))
             .catch_unwind()
             .await;
         drop(state);
@@ -1252,59 +1257,66 @@ fn handle_later<'a, S: GenServer>(
 }
 
 /// The message loop. Returns the reason to exit.
-async fn serve<S: GenServer>(
-    state: &mut S,
-    ctx: &mut Context<S>,
-    mailbox: &mut mailbox::Receiver<Mail<S>>,
-) -> ExitReason {
-    let mut handled: u64 = 0;
-    loop {
-        if let Some(reason) = ctx.server().shared.shutdown.get() {
-            return reason.clone();
-        }
-        let mail = match ctx.take_continue() {
-            Some(msg) => Mail::Msg(msg),
-            None => match mailbox.recv().await {
-                Some(mail) => {
-                    if let (Mail::Msg(_), Some(room)) = (&mail, &ctx.server().shared.room) {
-                        // The message has left a bounded mailbox: make room for the next.
-                        room.add_permits(1);
+///
+/// A plain function returning an `async` block, not an `async fn` (which would keep its
+/// arguments twice), with a single await for the handlers: its future is part of every
+/// server's task, and an idle server costs the size of its task.
+#[allow(clippy::manual_async_fn)]
+fn serve<'a, S: GenServer>(
+    state: &'a mut S,
+    ctx: &'a mut Context<S>,
+    mailbox: &'a mut mailbox::Receiver<Mail<S>>,
+) -> impl Future<Output = ExitReason> + Send + 'a {
+    async move {
+        let mut handled: u64 = 0;
+        loop {
+            if let Some(reason) = ctx.server().shared.shutdown.get() {
+                return ExitReason::clone(reason);
+            }
+            let mail = match ctx.take_continue() {
+                Some(msg) => Mail::Msg(msg),
+                None => match mailbox.recv().await {
+                    Some(mail) => {
+                        if let (Mail::Msg(_), Some(room)) = (&mail, &ctx.server().shared.room) {
+                            // The message has left a bounded mailbox: make room for the next.
+                            room.add_permits(1);
+                        }
+                        mail
                     }
-                    mail
+                    // Unreachable while the context holds a sender, but a clean exit if not.
+                    None => return ExitReason::Normal,
+                },
+            };
+            // The message is consumed here; only an asynchronous handler's future is awaited.
+            let msg = match mail {
+                Mail::Msg(msg) => Some(msg),
+                Mail::Stop(reason) => return *reason,
+                Mail::System(run) => {
+                    let stats = ServerStats {
+                        messages_handled: handled,
+                        mailbox_len: mailbox.len(),
+                        restarts: ctx.server().shared.restarts,
+                    };
+                    run(state, &stats);
+                    None
                 }
-                // Unreachable while the context holds a sender, but a clean exit if not.
-                None => return ExitReason::Normal,
-            },
-        };
-        match mail {
-            Mail::Msg(msg) => {
+                Mail::Signal(signal) => match ctx.accept_signal(*signal) {
+                    Accepted::Msg(msg) => Some(msg),
+                    Accepted::Exit(reason) => return reason,
+                    Accepted::Ignored => None,
+                },
+            };
+            if let Some(msg) = msg {
                 handled += 1;
-                if let Some((msg, span)) = handle_now(state, msg, ctx) {
-                    handle_later(state, msg, ctx, span).await;
+                let later = handle_now(state, msg, ctx)
+                    .map(|(msg, span)| handle_later(state, msg, ctx, span));
+                if let Some(later) = later {
+                    later.await;
                 }
             }
-            Mail::Stop(reason) => return *reason,
-            Mail::System(run) => {
-                let stats = ServerStats {
-                    messages_handled: handled,
-                    mailbox_len: mailbox.len(),
-                    restarts: ctx.server().shared.restarts,
-                };
-                run(state, &stats);
+            if let Some(reason) = ctx.take_stop() {
+                return reason;
             }
-            Mail::Signal(signal) => match ctx.accept_signal(*signal) {
-                Accepted::Msg(msg) => {
-                    handled += 1;
-                    if let Some((msg, span)) = handle_now(state, msg, ctx) {
-                        handle_later(state, msg, ctx, span).await;
-                    }
-                }
-                Accepted::Exit(reason) => return reason,
-                Accepted::Ignored => {}
-            },
-        }
-        if let Some(reason) = ctx.take_stop() {
-            return reason;
         }
     }
 }

@@ -440,8 +440,10 @@ impl<T> Receiver<T> {
     }
 
     /// The next value; `None` once the mailbox is closed and empty.
-    pub(crate) async fn recv(&mut self) -> Option<T> {
-        poll_fn(|cx| self.poll_recv(cx)).await
+    /// (A plain function, not an `async fn`, which would hold `self` twice: its future is part
+    /// of every idle server's task.)
+    pub(crate) fn recv(&mut self) -> impl Future<Output = Option<T>> + '_ {
+        poll_fn(|cx| self.poll_recv(cx))
     }
 }
 
