@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use futures_util::FutureExt as _;
+use futures_util::future::OptionFuture;
 use tokio::sync::{Notify, Semaphore, oneshot};
 use tokio::task::AbortHandle;
 
@@ -1160,13 +1161,15 @@ fn run<S: GenServer>(
             Ok(reason) => reason,
             Err(payload) => ExitReason::Panic(panic_message(payload.as_ref())),
         };
-        shared.set_reason(reason.clone());
+        // Moved into `shared`: this future keeps no copy across the awaits below (terminate
+        // borrows the recorded reason).
+        shared.set_reason(reason);
         #[cfg(feature = "tracing")]
         tracing::debug!(
             target: "genserver",
             server = shared.type_name,
             id = %shared.id,
-            %reason,
+            reason = %shared.reason.get().unwrap_or(&ExitReason::Killed),
             "server exiting",
         );
         // Every caller still queued learns at once that the server is gone.
@@ -1179,9 +1182,7 @@ fn run<S: GenServer>(
         // in the channel, that message's caller would wait for its whole timeout. `recv` ends
         // only once the mailbox is closed and no send is in flight.
         while mailbox.recv().await.is_some() {}
-        // The recorded reason (the one monitors see), borrowed from `shared` rather than kept
-        // in this future across the drain's await.
-        drop(reason);
+        // The recorded reason: the one monitors see.
         let reason = shared.reason.get().unwrap_or(&ExitReason::Killed);
         let _ = AssertUnwindSafe(state.terminate(reason, &mut ctx))
             .catch_unwind()
@@ -1256,6 +1257,37 @@ fn handle_later<'a, S: GenServer>(
     state.handle(msg, ctx)
 }
 
+/// Handles `mail` up to the point where an asynchronous handler has to be awaited, and gives
+/// that handler's future; or the reason to exit.
+fn dispatch<'a, S: GenServer>(
+    state: &'a mut S,
+    ctx: &'a mut Context<S>,
+    mailbox: &mut mailbox::Receiver<Mail<S>>,
+    handled: &mut u64,
+    mail: Mail<S>,
+) -> Result<Option<impl Future<Output = ()> + Send + 'a>, ExitReason> {
+    let msg = match mail {
+        Mail::Msg(msg) => msg,
+        Mail::Stop(reason) => return Err(*reason),
+        Mail::System(run) => {
+            let stats = ServerStats {
+                messages_handled: *handled,
+                mailbox_len: mailbox.len(),
+                restarts: ctx.server().shared.restarts,
+            };
+            run(state, &stats);
+            return Ok(None);
+        }
+        Mail::Signal(signal) => match ctx.accept_signal(*signal) {
+            Accepted::Msg(msg) => msg,
+            Accepted::Exit(reason) => return Err(reason),
+            Accepted::Ignored => return Ok(None),
+        },
+    };
+    *handled += 1;
+    Ok(handle_now(state, msg, ctx).map(|(msg, span)| handle_later(state, msg, ctx, span)))
+}
+
 /// The message loop. Returns the reason to exit.
 ///
 /// A plain function returning an `async` block, not an `async fn` (which would keep its
@@ -1287,33 +1319,13 @@ fn serve<'a, S: GenServer>(
                     None => return ExitReason::Normal,
                 },
             };
-            // The message is consumed here; only an asynchronous handler's future is awaited.
-            let msg = match mail {
-                Mail::Msg(msg) => Some(msg),
-                Mail::Stop(reason) => return *reason,
-                Mail::System(run) => {
-                    let stats = ServerStats {
-                        messages_handled: handled,
-                        mailbox_len: mailbox.len(),
-                        restarts: ctx.server().shared.restarts,
-                    };
-                    run(state, &stats);
-                    None
-                }
-                Mail::Signal(signal) => match ctx.accept_signal(*signal) {
-                    Accepted::Msg(msg) => Some(msg),
-                    Accepted::Exit(reason) => return reason,
-                    Accepted::Ignored => None,
-                },
+            // Each value is moved whole (never matched apart) before the await, so the future
+            // keeps no room for it while a handler runs.
+            let later = match dispatch(state, ctx, mailbox, &mut handled, mail) {
+                Ok(later) => later,
+                Err(reason) => return reason,
             };
-            if let Some(msg) = msg {
-                handled += 1;
-                let later = handle_now(state, msg, ctx)
-                    .map(|(msg, span)| handle_later(state, msg, ctx, span));
-                if let Some(later) = later {
-                    later.await;
-                }
-            }
+            OptionFuture::from(later).await;
             if let Some(reason) = ctx.take_stop() {
                 return reason;
             }

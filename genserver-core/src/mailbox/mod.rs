@@ -424,7 +424,10 @@ impl<T> Receiver<T> {
             coop.made_progress();
             return Poll::Ready(Some(value));
         }
+        #[cfg(not(loom))]
         self.queue.receiver.register(cx.waker());
+        #[cfg(loom)]
+        self.queue.receiver.register_by_ref(cx.waker());
         // A sender that finished before the registration did not wake this waker: look again.
         if let Some(value) = self.try_recv() {
             #[cfg(not(loom))]
