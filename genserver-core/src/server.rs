@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use futures_util::FutureExt as _;
-use futures_util::future::OptionFuture;
 use tokio::sync::{Notify, Semaphore, oneshot};
 use tokio::task::AbortHandle;
 
@@ -1105,6 +1104,16 @@ impl<S: GenServer> Options<S> {
     }
 }
 
+/// The size of the task future of a server of type `S` (not spawned), for the tests.
+#[cfg(test)]
+pub(crate) fn task_future_size<S: GenServer>(args: S::Args) -> usize {
+    let (mailbox, receiver) = mailbox::channel();
+    let shared = Arc::new(Shared::new("probe", None));
+    let server = Direct::<S> { mailbox, shared };
+    let future = run(server, DEFAULT_CALL_TIMEOUT, None, receiver, args, None);
+    size_of_val(&future)
+}
+
 /// The server's task: init, the message loop, terminate. One async block captures everything
 /// once, which keeps the task (what an idle server costs) small.
 fn run<S: GenServer>(
@@ -1257,8 +1266,40 @@ fn handle_later<'a, S: GenServer>(
     state.handle(msg, ctx)
 }
 
+/// What the loop does with a request of the runtime (anything but a server message): the
+/// info message it turns into, nothing more (`None`), or the reason to exit. Out of line: the
+/// loop's fast path is the server's own messages.
+#[inline(never)]
+fn runtime_request<S: GenServer>(
+    state: &mut S,
+    ctx: &mut Context<S>,
+    mailbox: &mut mailbox::Receiver<Mail<S>>,
+    handled: u64,
+    mail: Mail<S>,
+) -> Result<Option<S::Msg>, ExitReason> {
+    match mail {
+        Mail::Msg(msg) => Ok(Some(msg)),
+        Mail::Stop(reason) => Err(*reason),
+        Mail::System(run) => {
+            let stats = ServerStats {
+                messages_handled: handled,
+                mailbox_len: mailbox.len(),
+                restarts: ctx.server().shared.restarts,
+            };
+            run(state, &stats);
+            Ok(None)
+        }
+        Mail::Signal(signal) => match ctx.accept_signal(*signal) {
+            Accepted::Msg(msg) => Ok(Some(msg)),
+            Accepted::Exit(reason) => Err(reason),
+            Accepted::Ignored => Ok(None),
+        },
+    }
+}
+
 /// Handles `mail` up to the point where an asynchronous handler has to be awaited, and gives
 /// that handler's future; or the reason to exit.
+#[inline(always)]
 fn dispatch<'a, S: GenServer>(
     state: &'a mut S,
     ctx: &'a mut Context<S>,
@@ -1268,20 +1309,9 @@ fn dispatch<'a, S: GenServer>(
 ) -> Result<Option<impl Future<Output = ()> + Send + 'a>, ExitReason> {
     let msg = match mail {
         Mail::Msg(msg) => msg,
-        Mail::Stop(reason) => return Err(*reason),
-        Mail::System(run) => {
-            let stats = ServerStats {
-                messages_handled: *handled,
-                mailbox_len: mailbox.len(),
-                restarts: ctx.server().shared.restarts,
-            };
-            run(state, &stats);
-            return Ok(None);
-        }
-        Mail::Signal(signal) => match ctx.accept_signal(*signal) {
-            Accepted::Msg(msg) => msg,
-            Accepted::Exit(reason) => return Err(reason),
-            Accepted::Ignored => return Ok(None),
+        mail => match runtime_request(state, ctx, mailbox, *handled, mail)? {
+            Some(msg) => msg,
+            None => return Ok(None),
         },
     };
     *handled += 1;
@@ -1292,7 +1322,8 @@ fn dispatch<'a, S: GenServer>(
 ///
 /// A plain function returning an `async` block, not an `async fn` (which would keep its
 /// arguments twice), with a single await for the handlers: its future is part of every
-/// server's task, and an idle server costs the size of its task.
+/// server's task, and an idle server costs the size of its task. A synchronous handler runs
+/// without a future ([`GenServer::handle_now`]); only an asynchronous one is awaited.
 #[allow(clippy::manual_async_fn)]
 fn serve<'a, S: GenServer>(
     state: &'a mut S,
@@ -1319,13 +1350,18 @@ fn serve<'a, S: GenServer>(
                     None => return ExitReason::Normal,
                 },
             };
-            // Each value is moved whole (never matched apart) before the await, so the future
-            // keeps no room for it while a handler runs.
-            let later = match dispatch(state, ctx, mailbox, &mut handled, mail) {
+            // The message is moved whole into `dispatch`: what lives across the await below is
+            // the handler's future alone, and a synchronous handler gets no future.
+            let Some(later) = (match dispatch(state, ctx, mailbox, &mut handled, mail) {
                 Ok(later) => later,
                 Err(reason) => return reason,
+            }) else {
+                if let Some(reason) = ctx.take_stop() {
+                    return reason;
+                }
+                continue;
             };
-            OptionFuture::from(later).await;
+            later.await;
             if let Some(reason) = ctx.take_stop() {
                 return reason;
             }
