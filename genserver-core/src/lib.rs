@@ -18,6 +18,7 @@
 // Unsafe code lives in the mailbox alone, which allows it and has loom tests.
 #![deny(unsafe_code)]
 
+mod call;
 mod context;
 mod error;
 mod exit;

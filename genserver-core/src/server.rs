@@ -16,6 +16,7 @@ use futures_util::FutureExt as _;
 use tokio::sync::{Notify, Semaphore, oneshot};
 use tokio::task::AbortHandle;
 
+use crate::call::Call;
 use crate::context::Accepted;
 use crate::exit::panic_message;
 use crate::mailbox;
@@ -187,7 +188,7 @@ impl<F: Future> Future for InScope<F> {
     }
 }
 
-fn current_server() -> u64 {
+pub(crate) fn current_server() -> u64 {
     CURRENT_SERVER.get()
 }
 
@@ -217,7 +218,7 @@ pub(crate) struct Shared {
     changed: Notify,
     /// Room left in a bounded mailbox; `None` for the default unbounded one. Boxed, as the
     /// other rare fields: every idle server pays for the size of this record.
-    room: Option<Box<Semaphore>>,
+    pub(crate) room: Option<Box<Semaphore>>,
     abort: OnceLock<AbortHandle>,
     /// Set by a supervisor's shutdown: the server stops after its current handler, before
     /// anything still in its mailbox (whose callers get `Exited`), as an OTP child that does
@@ -366,12 +367,12 @@ pub(crate) async fn with_restarts<F: Future>(restarts: u32, start: F) -> F::Outp
 /// once with [`CallError::NotRunning`] and it behaves like a handle to a server that has exited
 /// with [`ExitReason::NoProc`].
 pub struct ServerRef<S: GenServer> {
-    target: Target<S>,
-    call_timeout: Duration,
+    pub(crate) target: Target<S>,
+    pub(crate) call_timeout: Duration,
 }
 
 /// Where a handle's messages go.
-enum Target<S: GenServer> {
+pub(crate) enum Target<S: GenServer> {
     /// One server, for its whole life.
     Direct(Direct<S>),
     /// Whichever server holds the name when a message is sent.
@@ -380,8 +381,8 @@ enum Target<S: GenServer> {
 
 /// A handle bound to one server: its mailbox and the record its handles share.
 pub(crate) struct Direct<S: GenServer> {
-    mailbox: mailbox::Sender<Mail<S>>,
-    shared: Arc<Shared>,
+    pub(crate) mailbox: mailbox::Sender<Mail<S>>,
+    pub(crate) shared: Arc<Shared>,
 }
 
 impl<S: GenServer> Clone for Direct<S> {
@@ -590,30 +591,36 @@ impl<S: GenServer> ServerRef<S> {
             .unwrap_or_else(Pid::no_process)
     }
 
-    /// Makes a call: builds the message around a fresh [`ReplyTo`] and waits for the reply, at
-    /// most the call timeout. The generated client methods are built on this.
-    pub async fn call<R>(
+    /// Makes a call: builds the message around a fresh reply channel, sends it and waits for
+    /// the reply, at most the call timeout. The generated client methods are built on this.
+    ///
+    /// Like an `async fn`, the future does nothing until it is polled: the message is sent
+    /// when it is first polled.
+    pub fn call<'a, R, F>(&'a self, msg: F) -> impl Future<Output = Result<R, CallError>> + 'a
+    where
+        R: Send + 'a,
+        F: FnOnce(ReplySender<R>) -> S::Msg + Send + 'a,
+    {
+        Call::new(self, msg, tokio::task::yield_now())
+    }
+
+    /// [`call`](ServerRef::call) through a name handle, or to a bounded mailbox.
+    pub(crate) async fn call_general<R: Send>(
         &self,
-        msg: impl FnOnce(ReplySender<R>) -> S::Msg,
+        msg: impl FnOnce(ReplySender<R>) -> S::Msg + Send,
     ) -> Result<R, CallError> {
         let server = match &self.target {
             Target::Direct(server) => server,
-            // Resolve the name, then make the call on the server found. Boxed, so that the
-            // direct call's future does not grow by the named one.
+            // Resolve the name, then make the call on the server found.
             Target::Named(name) => {
-                let call_timeout = self.call_timeout;
-                return Box::pin(async move {
-                    let pid = name.whereis().ok_or(CallError::NotRunning)?;
-                    let server = pid.server_ref::<S>().ok_or(CallError::NotRunning)?;
-                    server.with_timeout(call_timeout).call(msg).await
-                })
-                .await;
+                let pid = name.whereis().ok_or(CallError::NotRunning)?;
+                let server = pid.server_ref::<S>().ok_or(CallError::NotRunning)?;
+                return Box::pin(server.with_timeout(self.call_timeout).call(msg)).await;
             }
         };
         if current_server() == server.shared.id.as_u64() {
             return Err(CallError::CallingSelf);
         }
-        // Reading the clock costs as much as a fast call's reply: do it only when waiting.
         let mut deadline = None;
         if let Some(room) = &server.shared.room {
             let until = *deadline.insert(reply::deadline_after(self.call_timeout));

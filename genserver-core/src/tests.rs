@@ -1088,8 +1088,13 @@ impl GenServer for Tally {
 /// for its whole task (the memory benchmark, W5, measures it). A change to the message loop
 /// that grows the future (a value kept across an await, say: 80 bytes for an `Option` of the
 /// handler's future kept beside the future itself) fails here before it shows there.
-#[test]
-fn the_task_of_a_small_server_stays_small() {
+#[tokio::test]
+async fn the_task_of_a_small_server_stays_small() {
+    let tally = Options::<Tally>::new().start(Tally(0)).await.unwrap();
+    tally.cast(TallyMsg::Bump).unwrap();
+    assert_eq!(tally.call(TallyMsg::Increment).await, Ok(2));
+    tally.stop().await;
+
     let size = crate::server::task_future_size::<Tally>(Tally(0));
     assert!(size <= 256, "the task future of a counter is {size} bytes");
 }

@@ -1,0 +1,205 @@
+//! The future of a call: [`ServerRef::call`] and the generated client methods built on it.
+//!
+//! It is the hot path of the crate, so it is one hand-written future rather than a stack of
+//! `async fn`s (each of which would copy the call's state and result once more):
+//!
+//! 1. First poll: the message is built around a fresh reply channel and sent.
+//! 2. The reply is polled. A fast server answers within one round of the scheduler, so the
+//!    first time it is missing the call only steps aside ([`tokio::task::yield_now`]).
+//! 3. Still missing after that round: the call arms a timer for its timeout, measured from
+//!    then (one scheduler round after the call started, never earlier), and waits for
+//!    whichever comes first.
+//!
+//! A timer costs more than a whole fast call (its registration in tokio's timer wheel, and on a
+//! multi-thread runtime often a wake-up of the thread that drives the timers), so the common
+//! call never registers one: see `docs/performance.md`.
+//!
+//! Calls through a name handle, or to a server with a bounded mailbox, take the general path,
+//! an `async fn` boxed into the same future.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::time::Sleep;
+
+use crate::reply::{self, Reply};
+use crate::server::{Mail, Shared, Target, current_server};
+use crate::{CallError, GenServer, ReplySender, ServerRef};
+
+/// The general path of a call, boxed.
+type General<'a, R> = Pin<Box<dyn Future<Output = Result<R, CallError>> + Send + 'a>>;
+
+pin_project_lite::pin_project! {
+    /// The future [`ServerRef::call`] returns.
+    pub(crate) struct Call<'a, S: GenServer, R, F, Y> {
+        handle: &'a ServerRef<S>,
+        // The one step aside of step 2, made before the call is sent: a `yield_now` future
+        // (whose type has no name, hence the parameter).
+        #[pin]
+        step_aside: Y,
+        state: State<'a, R, F>,
+    }
+}
+
+/// Where a call is.
+enum State<'a, R, F> {
+    /// Not sent yet: `F` builds the message around the reply channel.
+    Unsent(F),
+    /// Sent; the reply is awaited, without a timer so far.
+    Sent(oneshot::Receiver<Reply<R>>),
+    /// Sent, and the reply was missing after one round: waiting until the timer fires.
+    Timed(oneshot::Receiver<Reply<R>>, Pin<Box<Sleep>>),
+    /// The general path (a name handle, a bounded mailbox), or the wait for the exit reason
+    /// of a server that closed the reply channel as it died.
+    General(General<'a, R>),
+    /// The result was given out.
+    Done,
+}
+
+impl<'a, S, R, F, Y> Call<'a, S, R, F, Y>
+where
+    S: GenServer,
+    R: Send + 'a,
+    F: FnOnce(ReplySender<R>) -> S::Msg + Send + 'a,
+    Y: Future<Output = ()>,
+{
+    pub(crate) fn new(handle: &'a ServerRef<S>, msg: F, step_aside: Y) -> Self {
+        Call {
+            handle,
+            step_aside,
+            state: State::Unsent(msg),
+        }
+    }
+}
+
+impl<'a, S, R, F, Y> Future for Call<'a, S, R, F, Y>
+where
+    S: GenServer,
+    R: Send + 'a,
+    F: FnOnce(ReplySender<R>) -> S::Msg + Send + 'a,
+    Y: Future<Output = ()>,
+{
+    type Output = Result<R, CallError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let handle: &'a ServerRef<S> = this.handle;
+        loop {
+            match this.state {
+                State::Unsent(_) => {
+                    let State::Unsent(msg) = std::mem::replace(this.state, State::Done) else {
+                        unreachable!("matched as unsent just above")
+                    };
+                    let server = match &handle.target {
+                        Target::Direct(server) if server.shared.room.is_none() => server,
+                        _ => {
+                            *this.state = State::General(Box::pin(handle.call_general(msg)));
+                            continue;
+                        }
+                    };
+                    if current_server() == server.shared.id.as_u64() {
+                        return Poll::Ready(Err(CallError::CallingSelf));
+                    }
+                    let (reply_to, receiver) = reply::reply_channel();
+                    if server.mailbox.send(Mail::Msg(msg(reply_to))).is_err() {
+                        return Poll::Ready(Err(CallError::NotRunning));
+                    }
+                    *this.state = State::Sent(receiver);
+                }
+                State::Sent(receiver) => {
+                    if let Poll::Ready(received) = Pin::new(receiver).poll(cx) {
+                        return finish(this.state, received, handle, cx);
+                    }
+                    if this.step_aside.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    // A round has passed without the reply: from now on, with a timer.
+                    let sleep = Box::pin(tokio::time::sleep_until(reply::deadline_after(
+                        handle.call_timeout,
+                    )));
+                    let State::Sent(receiver) = std::mem::replace(this.state, State::Done) else {
+                        unreachable!("matched as sent just above")
+                    };
+                    *this.state = State::Timed(receiver, sleep);
+                }
+                State::Timed(receiver, sleep) => {
+                    if let Poll::Ready(received) = Pin::new(receiver).poll(cx) {
+                        return finish(this.state, received, handle, cx);
+                    }
+                    ready!(sleep.as_mut().poll(cx));
+                    *this.state = State::Done;
+                    return Poll::Ready(Err(CallError::Timeout));
+                }
+                State::General(general) => {
+                    let result = ready!(general.as_mut().poll(cx));
+                    *this.state = State::Done;
+                    return Poll::Ready(result);
+                }
+                State::Done => panic!("a call's future polled after it completed"),
+            }
+        }
+    }
+}
+
+/// What the reply channel gave, as the call's result; the wait for the exit reason if the
+/// server closed the channel without recording it yet.
+fn finish<'a, S: GenServer, R: Send + 'a, F>(
+    state: &mut State<'a, R, F>,
+    received: Result<Reply<R>, oneshot::error::RecvError>,
+    handle: &'a ServerRef<S>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<R, CallError>> {
+    let shared = match &handle.target {
+        Target::Direct(server) => &server.shared,
+        Target::Named(_) => unreachable!("a name handle's call takes the general path"),
+    };
+    match received {
+        Ok(Some(value)) => {
+            *state = State::Done;
+            Poll::Ready(Ok(value))
+        }
+        Ok(None) | Err(_) => match failed(received.map(|_| ()), shared) {
+            Some(error) => {
+                *state = State::Done;
+                Poll::Ready(Err(error))
+            }
+            None => {
+                *state = State::General(Box::pin(exit_of(shared, handle.call_timeout)));
+                let State::General(general) = state else {
+                    unreachable!("set just above")
+                };
+                let result = ready!(general.as_mut().poll(cx));
+                *state = State::Done;
+                Poll::Ready(result)
+            }
+        },
+    }
+}
+
+/// Why a call got no reply: the channel was dropped unanswered (`Ok`) or closed (`Err`).
+/// `None` while a closing server has not recorded its exit reason yet.
+#[cold]
+fn failed(closed: Result<(), oneshot::error::RecvError>, shared: &Shared) -> Option<CallError> {
+    match closed {
+        // Dropped unanswered: by a draining, exiting server, or by a handler.
+        Ok(()) => Some(
+            shared
+                .exit_reason()
+                .map_or(CallError::NoReply, CallError::Exited),
+        ),
+        // Closed by a panicking handler: the server is about to record why it exited.
+        Err(_) => shared.exit_reason().map(CallError::Exited),
+    }
+}
+
+/// Waits, at most `timeout`, for the exit reason of a server that closed a call's reply
+/// channel as it died.
+async fn exit_of<R>(shared: &Shared, timeout: Duration) -> Result<R, CallError> {
+    match tokio::time::timeout_at(reply::deadline_after(timeout), shared.wait_reason()).await {
+        Ok(reason) => Err(CallError::Exited(reason)),
+        Err(_elapsed) => Err(CallError::Timeout),
+    }
+}
