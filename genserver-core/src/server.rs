@@ -441,7 +441,19 @@ impl<S: GenServer> Direct<S> {
         &self.shared
     }
 
+    #[inline]
     pub(crate) fn cast(&self, msg: S::Msg) -> Result<(), CastError> {
+        if self.shared.room.is_some() {
+            return self.cast_bounded(msg);
+        }
+        self.mailbox
+            .send(Mail::Msg(msg))
+            .map_err(|_| CastError::NotRunning)
+    }
+
+    /// [`cast`](Direct::cast) into a bounded mailbox: only with room left.
+    #[inline(never)]
+    fn cast_bounded(&self, msg: S::Msg) -> Result<(), CastError> {
         if let Some(room) = &self.shared.room {
             match room.try_acquire() {
                 Ok(permit) => permit.forget(),
@@ -640,13 +652,19 @@ impl<S: GenServer> ServerRef<S> {
 
     /// Sends a message without waiting: the generated cast methods are built on this.
     /// Never blocks; with a bounded mailbox that is full, it fails with [`CastError::Full`].
+    #[inline]
     pub fn cast(&self, msg: S::Msg) -> Result<(), CastError> {
         match &self.target {
             Target::Direct(server) => server.cast(msg),
-            Target::Named(_) => self
-                .with_server(|server| server.cast(msg))
-                .unwrap_or(Err(CastError::NotRunning)),
+            Target::Named(_) => self.cast_named(msg),
         }
+    }
+
+    /// [`cast`](ServerRef::cast) through a name handle: to the server holding the name now.
+    #[inline(never)]
+    fn cast_named(&self, msg: S::Msg) -> Result<(), CastError> {
+        self.with_server(|server| server.cast(msg))
+            .unwrap_or(Err(CastError::NotRunning))
     }
 
     /// Sends an info message, handled by the server's `#[info]` handler for `M`

@@ -30,8 +30,17 @@
 //! tail word: no slot is claimed after it, so once the receiver has read up to the tail
 //! position, nothing can follow.
 //!
+//! Waking: a receiver that finds nothing stores its waker and sets `PARKED` in the tail word,
+//! then looks once more. A sender, after writing its slot, reads the tail word: only if
+//! `PARKED` is set does it turn it into `WAKING`, wake the receiver and clear `WAKING`. So the
+//! senders of a busy server (one that has not parked) pay one load for the wake-up, where an
+//! `AtomicWaker` costs two read-modify-writes per send. The flag and the slot's bit are written
+//! and read with sequentially consistent accesses, which is what makes "the receiver finds the
+//! value, or the sender finds the flag" hold (see `Receiver::park`).
+//!
 //! The loom tests (`RUSTFLAGS="--cfg loom" cargo test -p genserver-core --release --lib
-//! mailbox`) check this under every interleaving of a few senders, block changes included.
+//! mailbox`, about two minutes) check this under every interleaving of a few senders, up to a
+//! preemption bound of 2 (`LOOM_PREEMPTIONS=3` for more), block changes and wake-ups included.
 #![allow(unsafe_code)]
 
 use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
@@ -40,19 +49,36 @@ use std::mem::MaybeUninit;
 use std::ptr::{self, NonNull};
 use std::task::{Context, Poll};
 
+use std::task::Waker;
+
 #[cfg(loom)]
 use loom::{
     cell::UnsafeCell,
-    future::AtomicWaker,
     sync::Arc,
-    sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering},
+    sync::atomic::{AtomicPtr, AtomicU32, Ordering},
 };
 #[cfg(not(loom))]
 use {
-    futures_util::task::AtomicWaker,
     std::sync::Arc,
-    std::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering},
+    std::sync::atomic::{AtomicPtr, AtomicU32, Ordering},
 };
+
+/// The tail word, 64 bits wide where the target has 64-bit atomics: its position counts every
+/// message a server ever receives, and must not wrap.
+#[cfg(all(target_has_atomic = "64", not(loom)))]
+type AtomicWord = std::sync::atomic::AtomicU64;
+#[cfg(all(target_has_atomic = "64", loom))]
+type AtomicWord = loom::sync::atomic::AtomicU64;
+#[cfg(target_has_atomic = "64")]
+type Word = u64;
+/// Without 64-bit atomics, the word is a `usize`: on a 32-bit target a server can then receive
+/// about 2^27 messages in its life.
+#[cfg(all(not(target_has_atomic = "64"), not(loom)))]
+type AtomicWord = std::sync::atomic::AtomicUsize;
+#[cfg(all(not(target_has_atomic = "64"), loom))]
+type AtomicWord = loom::sync::atomic::AtomicUsize;
+#[cfg(not(target_has_atomic = "64"))]
+type Word = usize;
 
 #[cfg(test)]
 mod tests;
@@ -66,8 +92,8 @@ const MAX_CAP: usize = 32;
 const GROWING: usize = MAX_CAP.trailing_zeros() as usize - FIRST_CAP.trailing_zeros() as usize;
 
 /// The slots of block number `seq`.
-fn cap(seq: usize) -> usize {
-    if seq < GROWING {
+fn cap(seq: Word) -> usize {
+    if seq < GROWING as Word {
         FIRST_CAP << seq
     } else {
         MAX_CAP
@@ -75,10 +101,10 @@ fn cap(seq: usize) -> usize {
 }
 
 /// How many slots come before block number `seq`.
-fn start(seq: usize) -> usize {
+fn start(seq: Word) -> Word {
     // FIRST_CAP * (2^seq - 1) while growing, then MAX_CAP more per block.
-    let growing = seq.min(GROWING);
-    FIRST_CAP * ((1 << growing) - 1) + (seq - growing) * MAX_CAP
+    let growing = seq.min(GROWING as Word);
+    (FIRST_CAP as Word) * ((1 << growing) - 1) + (seq - growing) * MAX_CAP as Word
 }
 
 /// The tail word: `seq << SEQ_SHIFT | offset << OFFSET_SHIFT | flags`.
@@ -86,28 +112,36 @@ struct Tail;
 
 impl Tail {
     /// No slot can be claimed any more.
-    const CLOSED: usize = 1;
+    const CLOSED: Word = 1;
     /// A sender is installing the block `seq`: the others wait until the flag is cleared.
-    const INSTALLING: usize = 2;
+    const INSTALLING: Word = 2;
     /// Block `seq` (the first) is not allocated yet: the next sender installs it.
-    const NO_BLOCK: usize = 4;
-    const OFFSET_SHIFT: u32 = 3;
+    const NO_BLOCK: Word = 4;
+    /// The receiver waits for a value, with its waker stored: the sender that clears the flag
+    /// wakes it.
+    const PARKED: Word = 8;
+    /// A sender is waking the receiver (reading its waker, which the receiver must not change
+    /// meanwhile).
+    const WAKING: Word = 16;
+    /// The receiver's flags: kept by every change of the word's position.
+    const RECEIVER: Word = Self::PARKED | Self::WAKING;
+    const OFFSET_SHIFT: u32 = 5;
     /// Offsets go up to `MAX_CAP - 1`; the word moves to the next block after the last one.
-    const OFFSET_BITS: u32 = 6;
-    const OFFSET_ONE: usize = 1 << Self::OFFSET_SHIFT;
+    const OFFSET_BITS: u32 = MAX_CAP.trailing_zeros();
+    const OFFSET_ONE: Word = 1 << Self::OFFSET_SHIFT;
     const SEQ_SHIFT: u32 = Self::OFFSET_SHIFT + Self::OFFSET_BITS;
 
-    fn seq(word: usize) -> usize {
+    fn seq(word: Word) -> Word {
         word >> Self::SEQ_SHIFT
     }
 
-    fn offset(word: usize) -> usize {
-        (word >> Self::OFFSET_SHIFT) & ((1 << Self::OFFSET_BITS) - 1)
+    fn offset(word: Word) -> usize {
+        ((word >> Self::OFFSET_SHIFT) & ((1 << Self::OFFSET_BITS) - 1)) as usize
     }
 
     /// The number of slots claimed so far.
-    fn position(word: usize) -> usize {
-        start(Self::seq(word)) + Self::offset(word)
+    fn position(word: Word) -> Word {
+        start(Self::seq(word)) + Self::offset(word) as Word
     }
 }
 
@@ -190,13 +224,13 @@ impl<T> Block<T> {
 struct Head<T> {
     /// The block being read; null until the first block is found.
     block: *mut Block<T>,
-    seq: usize,
+    seq: Word,
     offset: usize,
 }
 
 /// The queue, shared by the senders and the receiver.
 struct Queue<T> {
-    tail: AtomicUsize,
+    tail: AtomicWord,
     /// The block senders write into (the one of the tail word's `seq`).
     tail_block: AtomicPtr<Block<T>>,
     /// The first block, set once by the sender that installs it; the receiver starts there.
@@ -204,7 +238,9 @@ struct Queue<T> {
     /// Only the receiver reads or writes it (a [`Receiver`] is not `Clone`, and its methods
     /// take `&mut self`).
     head: UnsafeCell<Head<T>>,
-    receiver: AtomicWaker,
+    /// The receiver's waker. Written by the receiver only while neither `PARKED` nor `WAKING`
+    /// is set; read by the one sender that turned `PARKED` into `WAKING`.
+    receiver: UnsafeCell<Option<Waker>>,
 }
 
 // SAFETY: values of `T` move from sender to receiver threads, so `T: Send` is needed and
@@ -216,7 +252,7 @@ unsafe impl<T: Send> Sync for Queue<T> {}
 /// Creates a mailbox: a sender (cheap to clone) and the one receiver.
 pub(crate) fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let queue = Arc::new(Queue {
-        tail: AtomicUsize::new(Tail::NO_BLOCK),
+        tail: AtomicWord::new(Tail::NO_BLOCK),
         tail_block: AtomicPtr::new(ptr::null_mut()),
         first_block: AtomicPtr::new(ptr::null_mut()),
         head: UnsafeCell::new(Head {
@@ -224,7 +260,7 @@ pub(crate) fn channel<T>() -> (Sender<T>, Receiver<T>) {
             seq: 0,
             offset: 0,
         }),
-        receiver: AtomicWaker::new(),
+        receiver: UnsafeCell::new(None),
     });
     (
         Sender {
@@ -249,7 +285,44 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Sender<T> {
     /// Queues `value`, or gives it back if the mailbox is closed.
+    #[inline]
     pub(crate) fn send(&self, value: T) -> Result<(), T> {
+        let queue = &*self.queue;
+        // The common case, inline: an open queue whose tail block has a free slot that is not
+        // its last. Everything else (the first block, the last slot of a block, a block being
+        // installed, a closed queue, a lost race) takes the loop of `send_slow`.
+        let word = queue.tail.load(Ordering::Acquire);
+        if word & (Tail::CLOSED | Tail::INSTALLING | Tail::NO_BLOCK) == 0
+            && Tail::offset(word) + 1 < cap(Tail::seq(word))
+        {
+            let offset = Tail::offset(word);
+            // Read before the swap; used only if the swap proves it is the word's block.
+            let block = queue.tail_block.load(Ordering::Acquire);
+            if queue
+                .tail
+                .compare_exchange_weak(
+                    word,
+                    word + Tail::OFFSET_ONE,
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+            {
+                // SAFETY: as in `send_slow`, for a slot that is not the block's last.
+                unsafe {
+                    Block::slot(block, offset).with_mut(|slot| (*slot).write(value));
+                    (*block).written.fetch_or(1 << offset, Ordering::SeqCst);
+                }
+                queue.wake();
+                return Ok(());
+            }
+        }
+        self.send_slow(value)
+    }
+
+    /// [`send`](Sender::send), in every case.
+    #[inline(never)]
+    fn send_slow(&self, value: T) -> Result<(), T> {
         let queue = &*self.queue;
         // The block for the next one, allocated before claiming a block's last slot (or the
         // first slot of all), so that the others wait for a few stores, not an allocation.
@@ -294,7 +367,7 @@ impl<T> Sender<T> {
                     }
                 }
                 spare.get_or_insert_with(|| Block::alloc(cap(seq + 1)));
-                ((seq + 1) << Tail::SEQ_SHIFT) | Tail::INSTALLING
+                ((seq + 1) << Tail::SEQ_SHIFT) | Tail::INSTALLING | (word & Tail::RECEIVER)
             } else {
                 word + Tail::OFFSET_ONE
             };
@@ -317,9 +390,10 @@ impl<T> Sender<T> {
                     queue.tail.fetch_and(!Tail::INSTALLING, Ordering::Release);
                 }
                 Block::slot(block, offset).with_mut(|slot| (*slot).write(value));
-                (*block).written.fetch_or(1 << offset, Ordering::Release);
+                // SeqCst, with the load of the tail word in `wake`: see `Receiver::park`.
+                (*block).written.fetch_or(1 << offset, Ordering::SeqCst);
             }
-            queue.receiver.wake();
+            queue.wake();
             break Ok(());
         };
         if let Some(spare) = spare {
@@ -328,6 +402,59 @@ impl<T> Sender<T> {
         }
         result
     }
+}
+
+impl<T> Queue<T> {
+    /// Wakes the receiver if it waits: a sender calls it after writing its value.
+    ///
+    /// While the receiver is busy (`PARKED` clear), this is one load of the tail word, the one
+    /// the sender just swapped: a busy server's senders pay for no wake-up.
+    #[inline]
+    fn wake(&self) {
+        sc_fence();
+        let word = self.tail.load(Ordering::SeqCst);
+        if word & Tail::PARKED != 0 {
+            self.wake_parked(word);
+        }
+    }
+
+    /// Wakes the receiver, which set `PARKED` in `word`, unless another sender does.
+    #[cold]
+    fn wake_parked(&self, mut word: Word) {
+        while word & Tail::PARKED != 0 {
+            // Only the sender that turns `PARKED` into `WAKING` wakes the receiver.
+            let waking = (word & !Tail::PARKED) | Tail::WAKING;
+            match self
+                .tail
+                .compare_exchange_weak(word, waking, Ordering::Acquire, Ordering::SeqCst)
+            {
+                Ok(_) => {
+                    // SAFETY: with `WAKING` set the receiver does not write the waker (see
+                    // `Receiver::park`), and it wrote it before setting `PARKED`, which the swap
+                    // read (acquire): the read below is ordered after that write.
+                    self.receiver.with(|waker| {
+                        if let Some(waker) = unsafe { &*waker } {
+                            waker.wake_by_ref();
+                        }
+                    });
+                    // Release: the receiver's next write of the waker comes after this read.
+                    self.tail.fetch_and(!Tail::WAKING, Ordering::Release);
+                    return;
+                }
+                Err(actual) => word = actual,
+            }
+        }
+    }
+}
+
+/// The Dekker pattern between a sender (write its slot, then look for `PARKED`) and the
+/// receiver (set `PARKED`, then look at the slot) needs sequentially consistent accesses on
+/// both sides, which the code uses. loom models `SeqCst` accesses as acquire/release only, but
+/// models `SeqCst` fences: under loom, this fence stands in for the ordering the accesses give.
+#[inline(always)]
+fn sc_fence() {
+    #[cfg(loom)]
+    loom::sync::atomic::fence(Ordering::SeqCst);
 }
 
 /// Waiting for a sender that is installing a block: a few stores away.
@@ -379,7 +506,8 @@ impl<T> Receiver<T> {
                 head.seq += 1;
                 head.offset = 0;
             }
-            if (*block).written.load(Ordering::Acquire) & (1 << head.offset) == 0 {
+            // SeqCst: see `park`.
+            if (*block).written.load(Ordering::SeqCst) & (1 << head.offset) == 0 {
                 return None;
             }
             let value = Block::slot(block, head.offset).with(|slot| (*slot).assume_init_read());
@@ -391,22 +519,22 @@ impl<T> Receiver<T> {
     /// Whether the mailbox is closed and every value sent before it closed was received.
     fn is_finished(&mut self) -> bool {
         let queue = &*self.queue;
-        let tail = queue.tail.load(Ordering::Acquire);
+        let tail = queue.tail.load(Ordering::SeqCst);
         tail & Tail::CLOSED != 0 && Tail::position(tail) == self.position()
     }
 
     /// The number of values received so far.
-    fn position(&mut self) -> usize {
+    fn position(&mut self) -> Word {
         // SAFETY: as in `try_recv`.
         self.queue
             .head
-            .with(|head| unsafe { start((*head).seq) + (*head).offset })
+            .with(|head| unsafe { start((*head).seq) + (*head).offset as Word })
     }
 
     /// Values sent and not received yet.
     pub(crate) fn len(&mut self) -> usize {
         let tail = self.queue.tail.load(Ordering::Acquire);
-        Tail::position(tail) - self.position()
+        (Tail::position(tail) - self.position()) as usize
     }
 
     /// Refuses every later send. Values already sent can still be received.
@@ -419,27 +547,83 @@ impl<T> Receiver<T> {
     pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         #[cfg(not(loom))]
         let coop = std::task::ready!(tokio::task::coop::poll_proceed(cx));
-        if let Some(value) = self.try_recv() {
-            #[cfg(not(loom))]
-            coop.made_progress();
-            return Poll::Ready(Some(value));
-        }
+        let received = match self.try_recv() {
+            Some(value) => Some(value),
+            None => {
+                self.park(cx.waker());
+                // A sender that wrote its value before `PARKED` was set does not wake this
+                // waker: look again.
+                match self.try_recv() {
+                    Some(value) => {
+                        // Awake after all: spare the next sender a wake-up.
+                        self.unpark();
+                        Some(value)
+                    }
+                    None if self.is_finished() => {
+                        self.unpark();
+                        #[cfg(not(loom))]
+                        coop.made_progress();
+                        return Poll::Ready(None);
+                    }
+                    None => return Poll::Pending,
+                }
+            }
+        };
         #[cfg(not(loom))]
-        self.queue.receiver.register(cx.waker());
-        #[cfg(loom)]
-        self.queue.receiver.register_by_ref(cx.waker());
-        // A sender that finished before the registration did not wake this waker: look again.
-        if let Some(value) = self.try_recv() {
-            #[cfg(not(loom))]
-            coop.made_progress();
-            return Poll::Ready(Some(value));
+        coop.made_progress();
+        Poll::Ready(received)
+    }
+
+    /// Stores `waker` for the senders, then sets `PARKED`: the next sender to write a value
+    /// wakes it.
+    ///
+    /// The receiver sets `PARKED` and then reads the slot at its head; a sender writes its slot
+    /// and then reads the tail word for `PARKED` (in [`Queue::wake`]). Both with sequentially
+    /// consistent accesses, so at least one sees the other: the receiver finds the value, or
+    /// the sender finds the flag and wakes it. A slot claimed but not written yet is the
+    /// second case: its sender writes, then looks for the flag.
+    fn park(&mut self, waker: &Waker) {
+        let queue = &*self.queue;
+        // SAFETY: only the receiver writes the waker, so reading it here races with nothing
+        // but the reads of a waking sender.
+        let stored = queue
+            .receiver
+            .with(|stored| unsafe { (*stored).as_ref().is_some_and(|w| w.will_wake(waker)) });
+        if !stored {
+            // A new waker (a server's task always polls with the same one, so this is the first
+            // park): first make sure no sender reads the old one.
+            loop {
+                let word = queue.tail.load(Ordering::Acquire);
+                if word & Tail::WAKING != 0 {
+                    spin();
+                } else if word & Tail::PARKED == 0
+                    || queue
+                        .tail
+                        .compare_exchange_weak(
+                            word,
+                            word & !Tail::PARKED,
+                            Ordering::Acquire,
+                            Ordering::Relaxed,
+                        )
+                        .is_ok()
+                {
+                    break;
+                }
+            }
+            // SAFETY: neither `PARKED` nor `WAKING` is set, and only this receiver sets
+            // `PARKED`: no sender reads the waker until it is set again below.
+            queue
+                .receiver
+                .with_mut(|stored| unsafe { *stored = Some(waker.clone()) });
         }
-        if self.is_finished() {
-            #[cfg(not(loom))]
-            coop.made_progress();
-            return Poll::Ready(None);
-        }
-        Poll::Pending
+        // Release: a sender that sees the flag sees the waker. SeqCst: see above.
+        queue.tail.fetch_or(Tail::PARKED, Ordering::SeqCst);
+        sc_fence();
+    }
+
+    /// Clears `PARKED`, when the receiver found a value after all.
+    fn unpark(&mut self) {
+        self.queue.tail.fetch_and(!Tail::PARKED, Ordering::Relaxed);
     }
 
     /// The next value; `None` once the mailbox is closed and empty.
