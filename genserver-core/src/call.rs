@@ -40,6 +40,7 @@ pin_project_lite::pin_project! {
         // (whose type has no name, hence the parameter).
         #[pin]
         step_aside: Y,
+        stepped_aside: bool,
         state: State<'a, R, F>,
     }
 }
@@ -70,6 +71,7 @@ where
         Call {
             handle,
             step_aside,
+            stepped_aside: false,
             state: State::Unsent(msg),
         }
     }
@@ -113,8 +115,20 @@ where
                     if let Poll::Ready(received) = Pin::new(receiver).poll(cx) {
                         return finish(this.state, received, handle, cx);
                     }
-                    if this.step_aside.as_mut().poll(cx).is_pending() {
-                        return Poll::Pending;
+                    if !*this.stepped_aside {
+                        *this.stepped_aside = true;
+                        if direct(handle).single_threaded {
+                            // On a `current_thread` runtime, back in the run queue behind the
+                            // server, which its send woke.
+                            cx.waker().wake_by_ref();
+                            return Poll::Pending;
+                        }
+                        // On a multi-thread runtime, a self-wake would put the task at the
+                        // back of its worker's queue and wake an idle worker to steal it;
+                        // `yield_now` defers the wake until the worker has nothing else.
+                        if this.step_aside.as_mut().poll(cx).is_pending() {
+                            return Poll::Pending;
+                        }
                     }
                     // A round has passed without the reply: from now on, with a timer.
                     let sleep = Box::pin(tokio::time::sleep_until(reply::deadline_after(
@@ -152,10 +166,7 @@ fn finish<'a, S: GenServer, R: Send + 'a, F>(
     handle: &'a ServerRef<S>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<R, CallError>> {
-    let shared = match &handle.target {
-        Target::Direct(server) => &server.shared,
-        Target::Named(_) => unreachable!("a name handle's call takes the general path"),
-    };
+    let shared = direct(handle);
     match received {
         Ok(Some(value)) => {
             *state = State::Done;
@@ -176,6 +187,14 @@ fn finish<'a, S: GenServer, R: Send + 'a, F>(
                 Poll::Ready(result)
             }
         },
+    }
+}
+
+/// The record of the server a call in the fast path goes to.
+fn direct<S: GenServer>(handle: &ServerRef<S>) -> &Shared {
+    match &handle.target {
+        Target::Direct(server) => &server.shared,
+        Target::Named(_) => unreachable!("a name handle's call takes the general path"),
     }
 }
 

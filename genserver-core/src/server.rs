@@ -226,6 +226,9 @@ pub(crate) struct Shared {
     shutdown: OnceLock<Box<ExitReason>>,
     /// Its supervisor's restart count when it started (see [`ServerStats::restarts`]).
     restarts: u32,
+    /// Whether it was started on a `current_thread` runtime: its callers, most likely on the
+    /// same runtime, step aside the way that is cheaper there (see `call.rs`).
+    pub(crate) single_threaded: bool,
     /// Monitors and links on this server; allocated by the first one.
     pub(crate) watchers: Mutex<Option<Box<Watchers>>>,
 }
@@ -242,6 +245,9 @@ impl Shared {
             abort: OnceLock::new(),
             shutdown: OnceLock::new(),
             restarts: RESTARTS.try_with(|restarts| *restarts).unwrap_or(0),
+            single_threaded: tokio::runtime::Handle::try_current().is_ok_and(|runtime| {
+                runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread
+            }),
             watchers: Mutex::new(None),
         }
     }
