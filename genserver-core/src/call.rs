@@ -20,12 +20,10 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
 
-use tokio::sync::oneshot;
 use tokio::time::Sleep;
 
-use crate::reply::{self, Reply};
+use crate::reply::{self, Received, Rx};
 use crate::server::{Mail, Shared, Target, current_server};
 use crate::{CallError, GenServer, ReplySender, ServerRef};
 
@@ -50,9 +48,9 @@ enum State<'a, R, F> {
     /// Not sent yet: `F` builds the message around the reply channel.
     Unsent(F),
     /// Sent; the reply is awaited, without a timer so far.
-    Sent(oneshot::Receiver<Reply<R>>),
+    Sent(Rx<R>),
     /// Sent, and the reply was missing after one round: waiting until the timer fires.
-    Timed(oneshot::Receiver<Reply<R>>, Pin<Box<Sleep>>),
+    Timed(Rx<R>, Pin<Box<Sleep>>),
     /// The general path (a name handle, a bounded mailbox), or the wait for the exit reason
     /// of a server that closed the reply channel as it died.
     General(General<'a, R>),
@@ -112,7 +110,7 @@ where
                     *this.state = State::Sent(receiver);
                 }
                 State::Sent(receiver) => {
-                    if let Poll::Ready(received) = Pin::new(receiver).poll(cx) {
+                    if let Poll::Ready(received) = poll_reply(receiver, cx) {
                         return finish(this.state, received, handle, cx);
                     }
                     if !*this.stepped_aside {
@@ -140,7 +138,7 @@ where
                     *this.state = State::Timed(receiver, sleep);
                 }
                 State::Timed(receiver, sleep) => {
-                    if let Poll::Ready(received) = Pin::new(receiver).poll(cx) {
+                    if let Poll::Ready(received) = poll_reply(receiver, cx) {
                         return finish(this.state, received, handle, cx);
                     }
                     ready!(sleep.as_mut().poll(cx));
@@ -158,35 +156,39 @@ where
     }
 }
 
+/// Polls the reply, taking part in tokio's cooperative scheduling as tokio's channels do: a
+/// task whose calls are always answered at once still yields now and then.
+fn poll_reply<R>(receiver: &mut Rx<R>, cx: &mut Context<'_>) -> Poll<Received<R>> {
+    let coop = ready!(tokio::task::coop::poll_proceed(cx));
+    let received = ready!(receiver.poll(cx));
+    coop.made_progress();
+    Poll::Ready(received)
+}
+
 /// What the reply channel gave, as the call's result; the wait for the exit reason if the
 /// server closed the channel without recording it yet.
 fn finish<'a, S: GenServer, R: Send + 'a, F>(
     state: &mut State<'a, R, F>,
-    received: Result<Reply<R>, oneshot::error::RecvError>,
+    received: Received<R>,
     handle: &'a ServerRef<S>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<R, CallError>> {
     let shared = direct(handle);
-    match received {
-        Ok(Some(value)) => {
+    match reply::outcome(received, shared) {
+        Some(result) => {
             *state = State::Done;
-            Poll::Ready(Ok(value))
+            Poll::Ready(result)
         }
-        Ok(None) | Err(_) => match failed(received.map(|_| ()), shared) {
-            Some(error) => {
-                *state = State::Done;
-                Poll::Ready(Err(error))
-            }
-            None => {
-                *state = State::General(Box::pin(exit_of(shared, handle.call_timeout)));
-                let State::General(general) = state else {
-                    unreachable!("set just above")
-                };
-                let result = ready!(general.as_mut().poll(cx));
-                *state = State::Done;
-                Poll::Ready(result)
-            }
-        },
+        None => {
+            let deadline = reply::deadline_after(handle.call_timeout);
+            *state = State::General(Box::pin(reply::exit_of(shared, deadline)));
+            let State::General(general) = state else {
+                unreachable!("set just above")
+            };
+            let result = ready!(general.as_mut().poll(cx));
+            *state = State::Done;
+            Poll::Ready(result)
+        }
     }
 }
 
@@ -195,30 +197,5 @@ fn direct<S: GenServer>(handle: &ServerRef<S>) -> &Shared {
     match &handle.target {
         Target::Direct(server) => &server.shared,
         Target::Named(_) => unreachable!("a name handle's call takes the general path"),
-    }
-}
-
-/// Why a call got no reply: the channel was dropped unanswered (`Ok`) or closed (`Err`).
-/// `None` while a closing server has not recorded its exit reason yet.
-#[cold]
-fn failed(closed: Result<(), oneshot::error::RecvError>, shared: &Shared) -> Option<CallError> {
-    match closed {
-        // Dropped unanswered: by a draining, exiting server, or by a handler.
-        Ok(()) => Some(
-            shared
-                .exit_reason()
-                .map_or(CallError::NoReply, CallError::Exited),
-        ),
-        // Closed by a panicking handler: the server is about to record why it exited.
-        Err(_) => shared.exit_reason().map(CallError::Exited),
-    }
-}
-
-/// Waits, at most `timeout`, for the exit reason of a server that closed a call's reply
-/// channel as it died.
-async fn exit_of<R>(shared: &Shared, timeout: Duration) -> Result<R, CallError> {
-    match tokio::time::timeout_at(reply::deadline_after(timeout), shared.wait_reason()).await {
-        Ok(reason) => Err(CallError::Exited(reason)),
-        Err(_elapsed) => Err(CallError::Timeout),
     }
 }

@@ -15,7 +15,7 @@
 //! - errors: [`CallError`], [`CastError`], [`StartError`], [`SupervisorError`], and
 //!   [`ExitReason`].
 #![deny(missing_docs)]
-// Unsafe code lives in the mailbox alone, which allows it and has loom tests.
+// Unsafe code lives in the mailbox and the reply cell alone, which allow it and have loom tests.
 #![deny(unsafe_code)]
 
 mod call;

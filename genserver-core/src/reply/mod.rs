@@ -1,19 +1,20 @@
-//! Replies to calls: [`ReplyTo`] on the server side, the waiting on the caller's side.
+//! Replies to calls: [`ReplySender`] and [`ReplyTo`] on the server side, the waiting on the
+//! caller's side.
 
 use std::fmt;
-use std::future::{Future, poll_fn};
-use std::pin::{Pin, pin};
+use std::future::poll_fn;
+use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::CallError;
 use crate::server::{Shared, in_server_scope};
 
-/// What travels back to the caller: `None` means the server dropped the [`ReplyTo`].
-pub(crate) type Reply<T> = Option<T>;
+mod cell;
+
+pub(crate) use cell::{Received, Rx};
 
 /// The reply channel inside a call's message: one word wide, so that the messages of calls,
 /// and with them every mailbox slot, stay small.
@@ -25,12 +26,12 @@ pub(crate) type Reply<T> = Option<T>;
 /// code drops it unanswered (a panicking handler, a server draining its mailbox as it exits).
 /// Code written by hand that keeps its server running must answer, or wrap it in a `ReplyTo`:
 /// otherwise the caller waits for its timeout.
-pub struct ReplySender<T>(oneshot::Sender<Reply<T>>);
+pub struct ReplySender<T>(cell::Tx<T>);
 
 impl<T> ReplySender<T> {
     /// Sends the reply; dropped if the caller stopped waiting.
     pub fn send(self, value: T) {
-        let _ = self.0.send(Some(value));
+        self.0.send(value);
     }
 }
 
@@ -51,8 +52,8 @@ impl<T> fmt::Debug for ReplySender<T> {
 }
 
 /// A new reply channel: the sender for a call's message, the receiver for its caller.
-pub(crate) fn reply_channel<T>() -> (ReplySender<T>, oneshot::Receiver<Reply<T>>) {
-    let (sender, receiver) = oneshot::channel();
+pub(crate) fn reply_channel<T>() -> (ReplySender<T>, Rx<T>) {
+    let (sender, receiver) = cell::channel();
     (ReplySender(sender), receiver)
 }
 
@@ -85,12 +86,12 @@ pub(crate) fn reply_channel<T>() -> (ReplySender<T>, oneshot::Receiver<Reply<T>>
 /// # }
 /// ```
 pub struct ReplyTo<T> {
-    sender: Option<oneshot::Sender<Reply<T>>>,
+    sender: Option<cell::Tx<T>>,
 }
 
 impl<T> ReplyTo<T> {
-    pub(crate) fn channel() -> (Self, oneshot::Receiver<Reply<T>>) {
-        let (sender, receiver) = oneshot::channel();
+    pub(crate) fn channel() -> (Self, Rx<T>) {
+        let (sender, receiver) = cell::channel();
         (
             ReplyTo {
                 sender: Some(sender),
@@ -103,8 +104,8 @@ impl<T> ReplyTo<T> {
     /// value is dropped: a late reply is never delivered to anyone else.
     pub fn send(mut self, value: T) {
         if let Some(sender) = self.sender.take() {
-            // An error means the caller is gone; the reply is dropped, as OTP drops late replies.
-            let _ = sender.send(Some(value));
+            // If the caller is gone the reply is dropped, as OTP drops late replies.
+            sender.send(value);
         }
     }
 
@@ -120,8 +121,10 @@ impl<T> Drop for ReplyTo<T> {
             // Unwinding out of a server's handler: the server is dying, and the caller will
             // learn why from its exit reason, so close the channel without an answer. Anywhere
             // else a drop is a reply that will never come: say so at once.
-            if !(std::thread::panicking() && in_server_scope()) {
-                let _ = sender.send(None);
+            if std::thread::panicking() && in_server_scope() {
+                drop(sender);
+            } else {
+                sender.no_reply();
             }
         }
     }
@@ -135,21 +138,51 @@ impl<T> fmt::Debug for ReplyTo<T> {
     }
 }
 
+/// A reply received, as the call's result: `None` while a server that closed the channel as
+/// it died has not recorded why yet (wait for [`Shared::wait_reason`]).
+pub(crate) fn outcome<T>(received: Received<T>, shared: &Shared) -> Option<Result<T, CallError>> {
+    match received {
+        Received::Value(value) => Some(Ok(value)),
+        Received::NoReply | Received::Closed => failed(received.is_no_reply(), shared).map(Err),
+    }
+}
+
+/// Why a call got no reply: its `ReplyTo` was dropped unanswered (`no_reply`), or the channel
+/// was closed. `None` while a closing server has not recorded its exit reason yet.
+#[cold]
+fn failed(no_reply: bool, shared: &Shared) -> Option<CallError> {
+    match shared.exit_reason() {
+        Some(reason) => Some(CallError::Exited(reason)),
+        // Dropped unanswered by a handler of a server that goes on.
+        None if no_reply => Some(CallError::NoReply),
+        // Closed by a panicking handler: the server is about to record why it exited.
+        None => None,
+    }
+}
+
+impl<T> Received<T> {
+    fn is_no_reply(&self) -> bool {
+        matches!(self, Received::NoReply)
+    }
+}
+
 /// Waits for the reply of a call whose message is already in the mailbox, until `deadline`
-/// (or `timeout` from the first moment the reply is found missing).
+/// (or `timeout` from the first moment the reply is found missing). The general path of a
+/// call (name handles, bounded mailboxes) and the runtime's own requests (`get_state`, ...):
+/// [`Call`](crate::call) is the fast path.
 ///
 /// A fast server answers while its caller yields once, so the timer, which costs more than the
 /// whole call on a multi-thread runtime, is only registered for a reply that is not there after
 /// one round of the scheduler. The deadline is measured from that moment: later than the call's
 /// start by one scheduler round, never earlier.
 pub(crate) async fn wait<T>(
-    mut receiver: oneshot::Receiver<Reply<T>>,
+    mut receiver: Rx<T>,
     shared: &Shared,
     deadline: Option<Instant>,
     timeout: Duration,
 ) -> Result<T, CallError> {
     let mut yield_once = pin!(tokio::task::yield_now());
-    let early = poll_fn(|cx| match Pin::new(&mut receiver).poll(cx) {
+    let early = poll_fn(|cx| match receiver.poll(cx) {
         Poll::Ready(received) => Poll::Ready(Some(received)),
         Poll::Pending => yield_once.as_mut().poll(cx).map(|()| None),
     })
@@ -158,25 +191,31 @@ pub(crate) async fn wait<T>(
     let deadline = move || deadline.unwrap_or_else(|| deadline_after(timeout));
     let received = match early {
         Some(received) => received,
-        None => match tokio::time::timeout_at(deadline(), receiver).await {
-            Ok(received) => received,
-            Err(_elapsed) => return Err(CallError::Timeout),
-        },
+        None => {
+            let mut timer = pin!(tokio::time::sleep_until(deadline()));
+            let received = poll_fn(|cx| match receiver.poll(cx) {
+                Poll::Ready(received) => Poll::Ready(Some(received)),
+                Poll::Pending => timer.as_mut().poll(cx).map(|()| None),
+            })
+            .await;
+            match received {
+                Some(received) => received,
+                None => return Err(CallError::Timeout),
+            }
+        }
     };
-    match received {
-        Ok(Some(value)) => Ok(value),
-        // Dropped unanswered: by a draining, exiting server, or by a handler.
-        Ok(None) => Err(shared
-            .exit_reason()
-            .map_or(CallError::NoReply, CallError::Exited)),
-        // Closed by a panicking handler: the server is about to record why it exited.
-        Err(_) => match shared.exit_reason() {
-            Some(reason) => Err(CallError::Exited(reason)),
-            None => match tokio::time::timeout_at(deadline(), shared.wait_reason()).await {
-                Ok(reason) => Err(CallError::Exited(reason)),
-                Err(_elapsed) => Err(CallError::Timeout),
-            },
-        },
+    match outcome(received, shared) {
+        Some(result) => result,
+        None => exit_of(shared, deadline()).await,
+    }
+}
+
+/// Waits, until `deadline`, for the exit reason of a server that closed a call's reply
+/// channel as it died.
+pub(crate) async fn exit_of<T>(shared: &Shared, deadline: Instant) -> Result<T, CallError> {
+    match tokio::time::timeout_at(deadline, shared.wait_reason()).await {
+        Ok(reason) => Err(CallError::Exited(reason)),
+        Err(_elapsed) => Err(CallError::Timeout),
     }
 }
 
