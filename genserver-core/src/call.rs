@@ -110,23 +110,37 @@ where
                     *this.state = State::Sent(receiver);
                 }
                 State::Sent(receiver) => {
-                    if let Poll::Ready(received) = poll_reply(receiver, cx) {
-                        return finish(this.state, received, handle, cx);
-                    }
                     if !*this.stepped_aside {
                         *this.stepped_aside = true;
                         if direct(handle).single_threaded {
-                            // On a `current_thread` runtime, back in the run queue behind the
-                            // server, which its send woke.
+                            // On a `current_thread` runtime: back in the run queue behind the
+                            // server, which its send woke, so the next poll comes after the
+                            // server's. Until then the reply is looked at without storing a
+                            // waker: a server that answers within the round finds nobody to
+                            // wake (one swap, where a waiting caller costs the server a lock, a
+                            // swap and a wake-up).
+                            let coop = ready!(tokio::task::coop::poll_proceed(cx));
+                            if let Some(received) = receiver.try_recv() {
+                                coop.made_progress();
+                                return finish(this.state, received, handle, cx);
+                            }
                             cx.waker().wake_by_ref();
                             return Poll::Pending;
                         }
-                        // On a multi-thread runtime, a self-wake would put the task at the
-                        // back of its worker's queue and wake an idle worker to steal it;
-                        // `yield_now` defers the wake until the worker has nothing else.
+                        // On a multi-thread runtime the server may answer from another worker
+                        // at any moment: wait for the reply with a waker, and step aside with
+                        // `yield_now`. (A self-wake would put the task at the back of its
+                        // worker's queue and wake an idle worker to steal it; `yield_now`
+                        // defers the wake until the worker has nothing else to run.)
+                        if let Poll::Ready(received) = poll_reply(receiver, cx) {
+                            return finish(this.state, received, handle, cx);
+                        }
                         if this.step_aside.as_mut().poll(cx).is_pending() {
                             return Poll::Pending;
                         }
+                    }
+                    if let Poll::Ready(received) = poll_reply(receiver, cx) {
+                        return finish(this.state, received, handle, cx);
                     }
                     // A round has passed without the reply: from now on, with a timer.
                     let sleep = Box::pin(tokio::time::sleep_until(reply::deadline_after(

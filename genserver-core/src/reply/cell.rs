@@ -272,6 +272,15 @@ impl<T> Rx<T> {
         Poll::Pending
     }
 
+    /// The reply if the sender side is done, without storing a waker: for a caller that will
+    /// be polled again anyway (it stepped aside).
+    pub(crate) fn try_recv(&mut self) -> Option<Received<T>> {
+        let cell = self.cell?;
+        // SAFETY: this side is not done, so the cell is alive.
+        let state = unsafe { cell.as_ref() }.state.load(Ordering::Acquire);
+        (state & TX_DONE != 0).then(|| self.take(cell, state))
+    }
+
     /// The outcome of a finished sender (`state` has `TX_DONE`); this side is done and frees
     /// the cell.
     fn take(&mut self, cell: NonNull<Cell<T>>, state: usize) -> Received<T> {

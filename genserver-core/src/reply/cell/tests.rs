@@ -171,6 +171,24 @@ mod sequential {
     }
 
     #[test]
+    fn try_recv_looks_without_storing_a_waker() {
+        let (tx, mut rx) = channel::<u32>();
+        assert_eq!(rx.try_recv(), None);
+        // Nobody to wake: the reply is published and waits for the next look.
+        tx.send(5);
+        assert_eq!(rx.try_recv(), Some(Received::Value(5)));
+        assert_eq!(rx.try_recv(), None, "taken once");
+
+        // After a poll stored a waker, the reply still wakes it; `try_recv` then takes it.
+        let (tx, mut rx) = channel::<u32>();
+        let (counter, waker) = waker();
+        assert!(poll(&mut rx, &waker).is_pending());
+        tx.send(6);
+        assert_eq!(wakes(&counter), 1);
+        assert_eq!(rx.try_recv(), Some(Received::Value(6)));
+    }
+
+    #[test]
     fn zero_sized_and_large_replies() {
         let (tx, mut rx) = channel::<()>();
         tx.send(());
