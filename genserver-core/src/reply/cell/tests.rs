@@ -268,6 +268,23 @@ mod loom_models {
         });
     }
 
+    /// The caller first looks without a waker (as a call that steps aside does), then waits:
+    /// the reply is taken once, whichever look finds it.
+    #[test]
+    fn a_look_without_waker_then_a_wait() {
+        loom::model(|| {
+            let (tx, mut rx) = channel::<u32>();
+            let sender = thread::spawn(move || tx.send(8));
+            let received = match rx.try_recv() {
+                Some(received) => received,
+                None => block_on(poll_fn(|cx| rx.poll(cx))),
+            };
+            sender.join().unwrap();
+            assert_eq!(received, Received::Value(8));
+            assert_eq!(rx.try_recv(), None);
+        });
+    }
+
     /// The sender finishes without a reply (dropped, or `no_reply`) while the caller waits: the
     /// caller learns which.
     #[test]
