@@ -4,8 +4,10 @@
 //! `async fn`s (each of which would copy the call's state and result once more):
 //!
 //! 1. First poll: the message is built around a fresh reply channel and sent.
-//! 2. The reply is polled. A fast server answers within one round of the scheduler, so the
-//!    first time it is missing the call only steps aside ([`tokio::task::yield_now`]).
+//! 2. The reply is looked at. A fast server answers within one round of the scheduler, so the
+//!    first time it is missing the call only steps aside: on a `current_thread` runtime by
+//!    waking itself (it is polled again after the server, which its send woke), on a
+//!    multi-thread runtime with [`tokio::task::yield_now`].
 //! 3. Still missing after that round: the call arms a timer for its timeout, measured from
 //!    then (one scheduler round after the call started, never earlier), and waits for
 //!    whichever comes first.
