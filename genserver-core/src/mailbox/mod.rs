@@ -39,7 +39,7 @@
 //! value, or the sender finds the flag" hold (see `Receiver::park`).
 //!
 //! The loom tests (`RUSTFLAGS="--cfg loom" cargo test -p genserver-core --release --lib
-//! mailbox`, about two minutes) check this under every interleaving of a few senders, up to a
+//! mailbox`, a few minutes) check this under every interleaving of a few senders, up to a
 //! preemption bound of 2 (`LOOM_PREEMPTIONS=3` for more), block changes and wake-ups included.
 #![allow(unsafe_code)]
 
