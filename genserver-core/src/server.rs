@@ -614,11 +614,32 @@ impl<S: GenServer> ServerRef<S> {
     ///
     /// Like an `async fn`, the future does nothing until it is polled: the message is sent
     /// when it is first polled.
-    pub fn call<'a, R, F>(&'a self, msg: F) -> impl Future<Output = Result<R, CallError>> + 'a
-    where
-        R: Send + 'a,
-        F: FnOnce(ReplySender<R>) -> S::Msg + Send + 'a,
-    {
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    ///
+    /// struct Echo;
+    ///
+    /// #[genserver]
+    /// impl Echo {
+    ///     #[call]
+    ///     fn echo(&self, text: String) -> String { text }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let echo = Echo::start(Echo).await.unwrap();
+    /// // What the generated `echo.echo("hi".to_owned())` does:
+    /// let reply = echo
+    ///     .call(|reply_to| EchoMsg::Echo { text: "hi".to_owned(), reply_to })
+    ///     .await;
+    /// assert_eq!(reply, Ok("hi".to_owned()));
+    /// # }
+    /// ```
+    pub fn call<'a, R: Send + 'a>(
+        &'a self,
+        msg: impl FnOnce(ReplySender<R>) -> S::Msg + Send + 'a,
+    ) -> impl Future<Output = Result<R, CallError>> + 'a {
         Call::new(self, msg, tokio::task::yield_now())
     }
 
