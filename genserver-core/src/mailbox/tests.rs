@@ -607,8 +607,9 @@ mod tasks {
     use super::super::*;
     use super::support::{Marked, live_marked_blocks, marked_test};
 
-    /// Long enough for anything that should happen in these tests; a hang fails instead.
-    const LIMIT: Duration = Duration::from_secs(10);
+    /// Long enough for anything that should happen in these tests (under Miri too, which is a
+    /// thousand times slower); a hang fails instead.
+    const LIMIT: Duration = Duration::from_secs(if cfg!(miri) { 600 } else { 10 });
 
     /// A `recv` with nothing to read waits, and a `send` from another task wakes it: on a
     /// queue without a block, inside a block, and with the head at a block's end.
@@ -644,7 +645,8 @@ mod tasks {
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn many_senders_every_value_once_in_order() {
         const SENDERS: usize = 4;
-        const EACH: usize = 50_000;
+        // Miri runs this a thousand times slower.
+        const EACH: usize = if cfg!(miri) { 100 } else { 50_000 };
         let (tx, mut rx) = channel::<(usize, usize)>();
         let senders: Vec<_> = (0..SENDERS)
             .map(|id| {
@@ -711,7 +713,7 @@ mod tasks {
         drop(tx);
         let mut next = [0; SENDERS];
         timeout(LIMIT, async {
-            for _ in 0..5_000 {
+            for _ in 0..if cfg!(miri) { 200 } else { 5_000 } {
                 let (id, seq) = rx.recv().await.unwrap();
                 assert_eq!(seq, next[id], "sender {id}");
                 next[id] += 1;
