@@ -212,6 +212,10 @@ impl<T> Block<T> {
         unsafe {
             let cap = (*block).cap as usize;
             for i in 0..cap {
+                // Freeing writes the slot: tell loom, which then reports a sender's write that
+                // does not happen before it (loom does not see the deallocation itself).
+                #[cfg(loom)]
+                Self::slot(block, i).with_mut(|_| ());
                 ptr::drop_in_place(ptr::from_ref(Self::slot(block, i)).cast_mut());
             }
             ptr::drop_in_place(block);

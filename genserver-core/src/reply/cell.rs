@@ -308,41 +308,39 @@ impl<T> Drop for Rx<T> {
         // SAFETY: this side is not done, so the cell is alive.
         let c = unsafe { cell.as_ref() };
         let mut state = c.state.load(Ordering::Acquire);
+        // First take the waker back (unless a sender holds it), so that the sender never wakes
+        // a task whose call is gone, nor keeps that task alive with it. This must come before
+        // `RX_GONE`: once that is set, a finishing sender frees the cell.
         loop {
             if state & TX_DONE != 0 {
                 // SAFETY: the sender is done, and now this side is.
                 unsafe { free(cell, state) };
                 return;
             }
-            if state & TX_LOCK != 0 {
-                // The sender holds the waker: just leave; it frees the cell.
-                let before = c.state.fetch_or(RX_GONE, Ordering::AcqRel);
-                if before & TX_DONE != 0 {
-                    // It finished meanwhile (after taking the waker).
-                    // SAFETY: both sides are done.
-                    unsafe { free(cell, before) };
-                }
-                return;
+            if state & RX_WAKER == 0 || state & TX_LOCK != 0 {
+                break;
             }
-            // Leave and take the waker back in one step, so that the sender never wakes a
-            // task whose call is gone (and the waker does not keep that task alive).
             match c.state.compare_exchange_weak(
                 state,
-                (state | RX_GONE) & !RX_WAKER,
+                state & !RX_WAKER,
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
                 Ok(_) => {
-                    if state & RX_WAKER != 0 {
-                        // SAFETY: `RX_WAKER` was ours to clear while no sender held the lock:
-                        // the waker is ours again, and the sender (which frees the cell)
-                        // finds none.
-                        drop(unsafe { c.waker.with_mut(|waker| (*waker).take()) });
-                    }
-                    return;
+                    // SAFETY: `RX_WAKER` was ours to clear while no sender held the lock, and
+                    // with it clear no sender takes it: the waker is this side's again.
+                    drop(unsafe { c.waker.with_mut(|waker| (*waker).take()) });
+                    break;
                 }
                 Err(actual) => state = actual,
             }
+        }
+        // Leave. The cell is not touched after this, unless the sender is already done (it
+        // then saw no `RX_GONE` and left the cell to this side).
+        let before = c.state.fetch_or(RX_GONE, Ordering::AcqRel);
+        if before & TX_DONE != 0 {
+            // SAFETY: both sides are done.
+            unsafe { free(cell, before) };
         }
     }
 }
@@ -355,6 +353,13 @@ impl<T> Drop for Rx<T> {
 unsafe fn free<T>(cell: NonNull<Cell<T>>, state: usize) {
     // SAFETY: per the contract, nothing else uses the cell: it goes back to a box.
     let cell = unsafe { Box::from_raw(cell.as_ptr()) };
+    // Freeing writes the whole cell: tell loom, which then reports any access of the other
+    // side that does not happen before this one (loom does not see the deallocation itself).
+    #[cfg(loom)]
+    {
+        cell.waker.with_mut(|_| ());
+        cell.value.with_mut(|_| ());
+    }
     // Moved out before anything is dropped: a panicking drop of the value leaks nothing else.
     let value = (state & VALUE != 0 && state & TX_DONE != 0)
         // SAFETY: `VALUE` with `TX_DONE`: written and not read.
