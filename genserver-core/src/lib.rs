@@ -28,6 +28,7 @@ mod registry;
 mod reply;
 mod server;
 mod supervisor;
+mod sync;
 mod timer;
 
 pub use context::Context;

@@ -47,36 +47,20 @@ use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
 use std::future::poll_fn;
 use std::mem::MaybeUninit;
 use std::ptr::{self, NonNull};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
-use std::task::Waker;
-
-#[cfg(loom)]
-use loom::{
-    cell::UnsafeCell,
-    sync::Arc,
-    sync::atomic::{AtomicPtr, AtomicU32, Ordering},
-};
-#[cfg(not(loom))]
-use {
-    std::sync::Arc,
-    std::sync::atomic::{AtomicPtr, AtomicU32, Ordering},
-};
+use crate::sync::{Arc, AtomicPtr, AtomicU32, Ordering, UnsafeCell};
 
 /// The tail word, 64 bits wide where the target has 64-bit atomics: its position counts every
 /// message a server ever receives, and must not wrap.
-#[cfg(all(target_has_atomic = "64", not(loom)))]
-type AtomicWord = std::sync::atomic::AtomicU64;
-#[cfg(all(target_has_atomic = "64", loom))]
-type AtomicWord = loom::sync::atomic::AtomicU64;
+#[cfg(target_has_atomic = "64")]
+type AtomicWord = crate::sync::AtomicU64;
 #[cfg(target_has_atomic = "64")]
 type Word = u64;
 /// Without 64-bit atomics, the word is a `usize`: on a 32-bit target a server can then receive
 /// about 2^27 messages in its life.
-#[cfg(all(not(target_has_atomic = "64"), not(loom)))]
-type AtomicWord = std::sync::atomic::AtomicUsize;
-#[cfg(all(not(target_has_atomic = "64"), loom))]
-type AtomicWord = loom::sync::atomic::AtomicUsize;
+#[cfg(not(target_has_atomic = "64"))]
+type AtomicWord = crate::sync::AtomicUsize;
 #[cfg(not(target_has_atomic = "64"))]
 type Word = usize;
 
@@ -313,11 +297,7 @@ impl<T> Sender<T> {
                 .is_ok()
             {
                 // SAFETY: as in `send_slow`, for a slot that is not the block's last.
-                unsafe {
-                    Block::slot(block, offset).with_mut(|slot| (*slot).write(value));
-                    (*block).written.fetch_or(1 << offset, Ordering::SeqCst);
-                }
-                queue.wake();
+                unsafe { queue.publish(block, offset, value) };
                 return Ok(());
             }
         }
@@ -393,11 +373,8 @@ impl<T> Sender<T> {
                     queue.tail_block.store(next, Ordering::Release);
                     queue.tail.fetch_and(!Tail::INSTALLING, Ordering::Release);
                 }
-                Block::slot(block, offset).with_mut(|slot| (*slot).write(value));
-                // SeqCst, with the load of the tail word in `wake`: see `Receiver::park`.
-                (*block).written.fetch_or(1 << offset, Ordering::SeqCst);
+                queue.publish(block, offset, value);
             }
-            queue.wake();
             break Ok(());
         };
         if let Some(spare) = spare {
@@ -409,6 +386,23 @@ impl<T> Sender<T> {
 }
 
 impl<T> Queue<T> {
+    /// Writes `value` into slot `offset` of `block`, marks it written, and wakes the receiver
+    /// if it waits: the end of every send.
+    ///
+    /// # Safety
+    /// The caller claimed that slot (by moving the tail word past it) and has not written it;
+    /// `block` is alive, as it is until its claimed slots are written and read.
+    #[inline(always)]
+    unsafe fn publish(&self, block: *mut Block<T>, offset: usize, value: T) {
+        // SAFETY: per the contract, the slot is this sender's to write, once.
+        unsafe {
+            Block::slot(block, offset).with_mut(|slot| (*slot).write(value));
+            // SeqCst, with the load of the tail word in `wake`: see `Receiver::park`.
+            (*block).written.fetch_or(1 << offset, Ordering::SeqCst);
+        }
+        self.wake();
+    }
+
     /// Wakes the receiver if it waits: a sender calls it after writing its value.
     ///
     /// While the receiver is busy (`PARKED` clear), this is one load of the tail word, the one
@@ -676,25 +670,5 @@ impl<T> Drop for Queue<T> {
             }
             offset = 0;
         }
-    }
-}
-
-/// The `with`/`with_mut` access of loom's `UnsafeCell`, for std's.
-#[cfg(not(loom))]
-#[derive(Debug)]
-struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
-
-#[cfg(not(loom))]
-impl<T> UnsafeCell<T> {
-    const fn new(value: T) -> Self {
-        UnsafeCell(std::cell::UnsafeCell::new(value))
-    }
-
-    fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
-        f(self.0.get())
-    }
-
-    fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
-        f(self.0.get())
     }
 }

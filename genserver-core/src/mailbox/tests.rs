@@ -60,11 +60,7 @@ mod support {
         let Claimed { block, offset } = claimed;
         // SAFETY: `claim` claimed slot `offset` of `block`, which stays alive until the slot is
         // written and read; nothing else writes it.
-        unsafe {
-            Block::slot(block, offset).with_mut(|slot| (*slot).write(value));
-            (*block).written.fetch_or(1 << offset, Ordering::SeqCst);
-        }
-        tx.queue.wake();
+        unsafe { tx.queue.publish(block, offset, value) };
     }
 
     /// How many times each value was dropped, by value id.
@@ -800,10 +796,10 @@ mod tasks {
 #[cfg(loom)]
 mod loom_models {
     use loom::future::block_on;
-    use loom::sync::atomic::AtomicUsize;
     use loom::thread;
 
     use super::super::*;
+    use crate::sync::{AtomicUsize, Dropped};
 
     /// The preemption bound of every model (override with `LOOM_PREEMPTIONS`).
     const PREEMPTIONS: usize = 2;
@@ -950,15 +946,6 @@ mod loom_models {
         }
     }
 
-    /// A value that counts its drops.
-    struct Counted(Arc<AtomicUsize>);
-
-    impl Drop for Counted {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
     /// The receiver is dropped (after reading one value) while two senders are sending, and
     /// the queue goes with whoever holds it last: every value is dropped exactly once,
     /// received, refused or left in the queue (counted, and loom checks that no `Arc` leaks).
@@ -970,13 +957,13 @@ mod loom_models {
     fn drop_with_values_in_flight() {
         check(PREEMPTIONS, || {
             let drops = Arc::new(AtomicUsize::new(0));
-            let (tx, mut rx) = channel::<Counted>();
-            assert!(tx.send(Counted(drops.clone())).is_ok());
+            let (tx, mut rx) = channel::<Dropped>();
+            assert!(tx.send(Dropped(drops.clone())).is_ok());
             let senders: Vec<_> = (0..2)
                 .map(|_| {
                     let (tx, drops) = (tx.clone(), drops.clone());
                     thread::spawn(move || {
-                        let _ = tx.send(Counted(drops.clone()));
+                        let _ = tx.send(Dropped(drops.clone()));
                     })
                 })
                 .collect();

@@ -29,16 +29,7 @@ use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, RawWakerVTable, Waker};
 
-#[cfg(loom)]
-use loom::{
-    cell::UnsafeCell,
-    sync::atomic::{AtomicUsize, Ordering},
-};
-#[cfg(not(loom))]
-use {
-    std::sync::atomic::{AtomicUsize, Ordering},
-    unsafe_cell::UnsafeCell,
-};
+use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
 
 /// The caller stored a waker, which the finishing sender takes and wakes.
 const RX_WAKER: usize = 1;
@@ -366,27 +357,6 @@ unsafe fn free<T>(cell: NonNull<Cell<T>>, state: usize) {
         .then(|| unsafe { cell.value.with(|slot| (*slot).assume_init_read()) });
     drop(cell);
     drop(value);
-}
-
-/// The `with`/`with_mut` access of loom's `UnsafeCell`, for std's.
-#[cfg(not(loom))]
-mod unsafe_cell {
-    #[derive(Debug)]
-    pub(super) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
-
-    impl<T> UnsafeCell<T> {
-        pub(super) const fn new(value: T) -> Self {
-            UnsafeCell(std::cell::UnsafeCell::new(value))
-        }
-
-        pub(super) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
-            f(self.0.get())
-        }
-
-        pub(super) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
-            f(self.0.get())
-        }
-    }
 }
 
 #[cfg(test)]

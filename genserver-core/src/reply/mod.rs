@@ -143,7 +143,8 @@ impl<T> fmt::Debug for ReplyTo<T> {
 pub(crate) fn outcome<T>(received: Received<T>, shared: &Shared) -> Option<Result<T, CallError>> {
     match received {
         Received::Value(value) => Some(Ok(value)),
-        Received::NoReply | Received::Closed => failed(received.is_no_reply(), shared).map(Err),
+        Received::NoReply => failed(true, shared).map(Err),
+        Received::Closed => failed(false, shared).map(Err),
     }
 }
 
@@ -157,12 +158,6 @@ fn failed(no_reply: bool, shared: &Shared) -> Option<CallError> {
         None if no_reply => Some(CallError::NoReply),
         // Closed by a panicking handler: the server is about to record why it exited.
         None => None,
-    }
-}
-
-impl<T> Received<T> {
-    fn is_no_reply(&self) -> bool {
-        matches!(self, Received::NoReply)
     }
 }
 

@@ -2,11 +2,10 @@
 
 #[cfg(not(loom))]
 mod sequential {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::{Context, Poll, Wake, Waker};
 
     use super::super::*;
+    use crate::sync::{Arc, AtomicUsize, Dropped, Ordering};
 
     /// A waker that counts its wakes.
     #[derive(Default)]
@@ -29,15 +28,6 @@ mod sequential {
 
     fn poll<T>(rx: &mut Rx<T>, waker: &Waker) -> Poll<Received<T>> {
         rx.poll(&mut Context::from_waker(waker))
-    }
-
-    /// A value that counts its drops.
-    struct Dropped(Arc<AtomicUsize>);
-
-    impl Drop for Dropped {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
     }
 
     #[test]
@@ -248,20 +238,10 @@ mod loom_models {
     use std::future::poll_fn;
 
     use loom::future::block_on;
-    use loom::sync::Arc;
-    use loom::sync::atomic::{AtomicUsize, Ordering};
     use loom::thread;
 
     use super::super::*;
-
-    /// A value that counts its drops.
-    struct Dropped(Arc<AtomicUsize>);
-
-    impl Drop for Dropped {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
-    }
+    use crate::sync::{Arc, AtomicUsize, Dropped, Ordering};
 
     /// A reply sent from another thread reaches a caller waiting for it (which polls with a
     /// first waker, then waits with another: the registration, the replacement of the waker and
