@@ -1,0 +1,255 @@
+//! [`RemoteMessage`]: how a server's message enum crosses NATS. `#[genserver(remote)]`
+//! implements it for `{Type}Msg`; the rest of the crate only moves what it produces.
+//!
+//! The caller's side turns a message into an [`Outgoing`]: the handler's name, its arguments
+//! in the [wire format](crate::wire), and for a call a [`ReplyDecoder`] that decodes the
+//! reply and completes the call's reply channel with it. The server's side turns the handler's
+//! name and the arguments ([`Incoming`]) back into a message and hands it to the local server,
+//! which gives a [`Delivery`]: done, for a cast; for a call, a future of the encoded reply.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use genserver_core::{CastError, GenServer, ReplySender, ServerRef};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::protocol::Failure;
+use crate::{RemoteError, wire};
+
+/// A server's message enum that can travel over NATS.
+///
+/// `#[genserver(remote)]` implements it for `{Type}Msg`, with one arm per `#[call]` and
+/// `#[cast]` handler; an `#[info]` message stays local ([`RemoteError::NotRemote`]). A hand
+/// implementation looks like this:
+///
+/// ```
+/// use genserver::{GenServer, ReplySender, ServerRef};
+/// use genserver_nats::message::{Delivery, Incoming, Outgoing, RemoteMessage};
+/// use genserver_nats::{RemoteError, wire};
+/// use serde::{Deserialize, Serialize};
+///
+/// pub enum CounterMsg {
+///     Add { n: i64 },
+///     Get { reply_to: ReplySender<i64> },
+/// }
+///
+/// #[derive(Serialize, Deserialize)]
+/// struct AddArgs { n: i64 }
+/// #[derive(Serialize, Deserialize)]
+/// struct GetArgs {}
+///
+/// impl RemoteMessage for CounterMsg {
+///     fn encode(self) -> Result<Outgoing, RemoteError> {
+///         Ok(match self {
+///             CounterMsg::Add { n } => Outgoing::cast("add", wire::encode(&AddArgs { n })?),
+///             CounterMsg::Get { reply_to } => {
+///                 Outgoing::call("get", wire::encode(&GetArgs {})?, reply_to)
+///             }
+///         })
+///     }
+///
+///     fn deliver<S: GenServer<Msg = Self>>(
+///         request: Incoming<'_>,
+///         server: &ServerRef<S>,
+///     ) -> Result<Delivery, RemoteError> {
+///         match request.handler() {
+///             "add" => {
+///                 let AddArgs { n } = request.args()?;
+///                 Ok(Delivery::cast(server, CounterMsg::Add { n }))
+///             }
+///             "get" => {
+///                 let GetArgs {} = request.args()?;
+///                 Ok(Delivery::call(server, request.timeout(), |reply_to| CounterMsg::Get { reply_to }))
+///             }
+///             other => Err(RemoteError::UnknownMessage(other.to_owned())),
+///         }
+///     }
+/// }
+/// ```
+pub trait RemoteMessage: Sized + Send + 'static {
+    /// The caller's side: the wire form of this message. A call's form carries the decoder
+    /// that completes its reply channel.
+    fn encode(self) -> Result<Outgoing, RemoteError>;
+
+    /// The server's side: decodes `request` into a message and hands it to `server` (a call
+    /// with `request`'s timeout). [`RemoteError::UnknownMessage`] for a handler it does not
+    /// have, [`RemoteError::Decode`] for arguments that do not decode.
+    fn deliver<S: GenServer<Msg = Self>>(
+        request: Incoming<'_>,
+        server: &ServerRef<S>,
+    ) -> Result<Delivery, RemoteError>;
+}
+
+/// What a call's reply does when it arrives: decodes it and completes the reply channel.
+pub struct ReplyDecoder(Box<dyn FnOnce(&[u8]) -> Result<(), RemoteError> + Send>);
+
+impl ReplyDecoder {
+    /// A decoder that decodes an `R` and sends it to `reply_to`.
+    pub fn new<R: DeserializeOwned + Send + 'static>(reply_to: ReplySender<R>) -> ReplyDecoder {
+        ReplyDecoder::from_fn(move |bytes| {
+            reply_to.send(wire::decode::<R>(bytes)?);
+            Ok(())
+        })
+    }
+
+    /// A decoder that runs `complete` on the reply's bytes.
+    pub fn from_fn(
+        complete: impl FnOnce(&[u8]) -> Result<(), RemoteError> + Send + 'static,
+    ) -> ReplyDecoder {
+        ReplyDecoder(Box::new(complete))
+    }
+
+    /// Decodes `bytes` and completes the reply channel; a decode failure leaves it unanswered.
+    pub fn complete(self, bytes: &[u8]) -> Result<(), RemoteError> {
+        (self.0)(bytes)
+    }
+}
+
+impl fmt::Debug for ReplyDecoder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReplyDecoder")
+    }
+}
+
+/// A message in its wire form, ready to be sent.
+#[derive(Debug)]
+pub struct Outgoing {
+    handler: &'static str,
+    args: Vec<u8>,
+    reply: Option<ReplyDecoder>,
+}
+
+impl Outgoing {
+    /// A cast to `handler` with its encoded arguments.
+    pub fn cast(handler: &'static str, args: Vec<u8>) -> Outgoing {
+        Outgoing {
+            handler,
+            args,
+            reply: None,
+        }
+    }
+
+    /// A call to `handler` with its encoded arguments, whose reply, an `R`, goes to `reply_to`.
+    pub fn call<R: DeserializeOwned + Send + 'static>(
+        handler: &'static str,
+        args: Vec<u8>,
+        reply_to: ReplySender<R>,
+    ) -> Outgoing {
+        Outgoing::call_with(handler, args, ReplyDecoder::new(reply_to))
+    }
+
+    /// A call to `handler` whose reply is handled by `reply`.
+    pub fn call_with(handler: &'static str, args: Vec<u8>, reply: ReplyDecoder) -> Outgoing {
+        Outgoing {
+            handler,
+            args,
+            reply: Some(reply),
+        }
+    }
+
+    /// The handler's name.
+    pub fn handler(&self) -> &'static str {
+        self.handler
+    }
+
+    /// The encoded arguments.
+    pub fn args(&self) -> &[u8] {
+        &self.args
+    }
+
+    /// `true` for a call.
+    pub fn is_call(&self) -> bool {
+        self.reply.is_some()
+    }
+
+    /// The parts: handler, arguments, reply decoder (for a call).
+    pub fn into_parts(self) -> (&'static str, Vec<u8>, Option<ReplyDecoder>) {
+        (self.handler, self.args, self.reply)
+    }
+}
+
+/// A request as the server's side received it.
+#[derive(Debug, Clone, Copy)]
+pub struct Incoming<'a> {
+    handler: &'a str,
+    args: &'a [u8],
+    timeout: Duration,
+}
+
+impl<'a> Incoming<'a> {
+    /// A request for `handler` with encoded `args`; a call waits for the local reply at most
+    /// `timeout`.
+    pub fn new(handler: &'a str, args: &'a [u8], timeout: Duration) -> Incoming<'a> {
+        Incoming {
+            handler,
+            args,
+            timeout,
+        }
+    }
+
+    /// The handler's name.
+    pub fn handler(&self) -> &'a str {
+        self.handler
+    }
+
+    /// The encoded arguments.
+    pub fn raw_args(&self) -> &'a [u8] {
+        self.args
+    }
+
+    /// The arguments, decoded.
+    pub fn args<T: DeserializeOwned>(&self) -> Result<T, RemoteError> {
+        wire::decode(self.args)
+    }
+
+    /// The caller's timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+}
+
+/// The future of a delivered call: the encoded reply, or how the call failed.
+pub type ReplyFuture = Pin<Box<dyn Future<Output = Result<Vec<u8>, Failure>> + Send>>;
+
+/// A request handed to the local server.
+pub enum Delivery {
+    /// A cast, queued (or refused by the server's mailbox).
+    Cast(Result<(), CastError>),
+    /// A call. The future sends the message to the server the first time it is polled, and
+    /// resolves with the encoded reply.
+    Call(ReplyFuture),
+}
+
+impl Delivery {
+    /// Casts `msg` to `server`.
+    pub fn cast<S: GenServer>(server: &ServerRef<S>, msg: S::Msg) -> Delivery {
+        Delivery::Cast(server.cast(msg))
+    }
+
+    /// Calls `server` with the message `msg` builds around the reply channel, waiting at most
+    /// `timeout`, and encodes the reply.
+    pub fn call<S, R, F>(server: &ServerRef<S>, timeout: Duration, msg: F) -> Delivery
+    where
+        S: GenServer,
+        R: Serialize + Send + 'static,
+        F: FnOnce(ReplySender<R>) -> S::Msg + Send + 'static,
+    {
+        let server = server.with_timeout(timeout);
+        Delivery::Call(Box::pin(async move {
+            let reply = server.call(msg).await?;
+            Ok(wire::encode(&reply)?)
+        }))
+    }
+}
+
+impl fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Delivery::Cast(result) => f.debug_tuple("Cast").field(result).finish(),
+            Delivery::Call(_) => f.write_str("Call(..)"),
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! The server's side: one task per exposed server that reads its subjects, hands each request
+//! to the local server, and sends the replies.
+//!
+//! A call is handed over at once, in the order requests arrive (the call's future is polled
+//! once, which sends the message, before the next request is read), and its reply is awaited
+//! beside the other requests: a slow handler delays only its own callers, as locally. A
+//! request that is not valid gets an error reply if it has a reply subject, and is dropped and
+//! counted ([`NodeStats::dropped_messages`](crate::NodeStats)) if not; it never disturbs the
+//! server.
+//!
+//! When the server exits, the task unsubscribes (callers get "no responders":
+//! `NotRunning`), frees the name, answers the calls still waiting (`Exited(reason)`), and
+//! tells the remote monitors the reason.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::task::Poll;
+use std::time::Duration;
+
+use async_nats::{HeaderMap, Message, Subject, Subscriber};
+use bytes::Bytes;
+use futures_util::StreamExt as _;
+use futures_util::stream::{FuturesUnordered, SelectAll};
+use genserver_core::{DEFAULT_CALL_TIMEOUT, GenServer, ServerRef};
+
+use crate::message::{Delivery, Incoming, RemoteMessage, ReplyFuture};
+use crate::monitor::{self, MonitorReply, MonitorRequest};
+use crate::names::Lease;
+use crate::protocol::{self, Failure, Op};
+use crate::{Node, RemoteError, wire};
+
+/// What makes a local server reachable: its subscriptions, and the lease of its key.
+pub(crate) struct Exposure {
+    pub(crate) subscriptions: Vec<Subscriber>,
+    pub(crate) lease: Option<Lease>,
+    pub(crate) incarnation: String,
+    /// The name or group, for logs.
+    pub(crate) label: String,
+}
+
+type Pending = Pin<Box<dyn Future<Output = (Option<Subject>, Result<Vec<u8>, Failure>)> + Send>>;
+
+/// Serves `server` on `exposure`'s subjects until the server exits.
+pub(crate) async fn serve<S>(node: Node, server: ServerRef<S>, exposure: Exposure)
+where
+    S: GenServer,
+    S::Msg: RemoteMessage,
+{
+    let Exposure {
+        subscriptions,
+        mut lease,
+        incarnation,
+        label,
+    } = exposure;
+    let mut requests: SelectAll<Subscriber> = futures_util::stream::select_all(subscriptions);
+    let mut serving = Serving {
+        node,
+        server,
+        incarnation,
+        pending: FuturesUnordered::new(),
+        watchers: Vec::new(),
+    };
+    let exited = serving.server.monitor();
+    tokio::pin!(exited);
+    let reason = loop {
+        tokio::select! {
+            biased;
+            reason = &mut exited => break Some(reason),
+            why = lost(&mut lease) => {
+                // Another server holds the name now: this one must not answer under it.
+                tracing::warn!(target: "genserver::remote", name = label, why, "stopping a server that lost its name");
+                lease = None;
+                let server = serving.server.clone();
+                tokio::spawn(async move { server.stop_with(monitor::no_connection()).await });
+            }
+            request = requests.next() => match request {
+                Some(request) => serving.handle(request).await,
+                // The client closed for good: nothing more can arrive.
+                None => break None,
+            },
+            Some((reply, result)) = serving.pending.next(), if !serving.pending.is_empty() => {
+                serving.reply(reply, result).await;
+            }
+        }
+    };
+    // No new requests: callers from now on get "no responders".
+    drop(requests);
+    if let Some(lease) = lease {
+        lease.release().await;
+    }
+    while let Some((reply, result)) = serving.pending.next().await {
+        serving.reply(reply, result).await;
+    }
+    let reason = match reason {
+        Some(reason) => reason,
+        None => exited.await,
+    };
+    let payload = Bytes::from(wire::encode_exit(&reason));
+    for watcher in serving.watchers.drain(..) {
+        let _ = serving
+            .node
+            .inner
+            .client
+            .publish(watcher, payload.clone())
+            .await;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), serving.node.inner.client.flush()).await;
+}
+
+/// Resolves when `lease` is lost; never without one.
+async fn lost(lease: &mut Option<Lease>) -> String {
+    match lease {
+        Some(lease) => lease.lost().await,
+        None => std::future::pending().await,
+    }
+}
+
+struct Serving<S: GenServer> {
+    node: Node,
+    server: ServerRef<S>,
+    incarnation: String,
+    pending: FuturesUnordered<Pending>,
+    /// Where remote monitors want the exit reason.
+    watchers: Vec<Subject>,
+}
+
+impl<S> Serving<S>
+where
+    S: GenServer,
+    S::Msg: RemoteMessage,
+{
+    async fn handle(&mut self, request: Message) {
+        let Message {
+            reply,
+            payload,
+            headers,
+            ..
+        } = request;
+        let header = |name: &str| {
+            headers
+                .as_ref()
+                .and_then(|headers| headers.get(name))
+                .map(|value| value.as_str().to_owned())
+        };
+        let op = header(protocol::OP);
+        let Some(op) = op.as_deref().and_then(Op::parse) else {
+            let text = match op {
+                Some(op) => format!("unknown operation `{op}`"),
+                None => format!("a request without a `{}` header", protocol::OP),
+            };
+            return self.invalid(reply, RemoteError::Decode(text)).await;
+        };
+        match op {
+            Op::Ping => self.reply(reply, Ok(Vec::new())).await,
+            Op::Monitor => match wire::decode::<MonitorRequest>(&payload) {
+                Ok(request) => {
+                    self.watchers.push(Subject::from(request.notify));
+                    let answer = MonitorReply {
+                        node: self.node.id().to_owned(),
+                        incarnation: self.incarnation.clone(),
+                        heartbeat_ms: u64::try_from(self.node.inner.config.heartbeat.as_millis())
+                            .unwrap_or(u64::MAX),
+                    };
+                    self.reply(reply, wire::encode(&answer).map_err(Failure::from))
+                        .await;
+                }
+                Err(error) => self.invalid(reply, error).await,
+            },
+            Op::Demonitor => match wire::decode::<MonitorRequest>(&payload) {
+                Ok(request) => {
+                    self.watchers
+                        .retain(|watcher| watcher.as_str() != request.notify);
+                }
+                Err(error) => self.invalid(reply, error).await,
+            },
+            Op::Call | Op::Cast => {
+                let Some(handler) = header(protocol::MSG) else {
+                    let error = RemoteError::Decode(format!(
+                        "a {} without a `{}` header",
+                        op.as_str(),
+                        protocol::MSG
+                    ));
+                    return self.invalid(reply, error).await;
+                };
+                let timeout = header(protocol::TIMEOUT)
+                    .and_then(|value| value.parse::<u64>().ok())
+                    .map_or(DEFAULT_CALL_TIMEOUT, Duration::from_millis);
+                // A cast's reply subject (there should be none) is not answered.
+                let reply = if op == Op::Call { reply } else { None };
+                let incoming = Incoming::new(&handler, &payload, timeout);
+                match S::Msg::deliver(incoming, &self.server) {
+                    Ok(Delivery::Cast(result)) => {
+                        if result.is_err() {
+                            self.count_dropped();
+                        }
+                        if reply.is_some() {
+                            let error = RemoteError::Transport(format!(
+                                "`{handler}` is a cast: it sends no reply"
+                            ));
+                            self.reply(reply, Err(error.into())).await;
+                        }
+                    }
+                    Ok(Delivery::Call(future)) => self.start_call(reply, future).await,
+                    Err(error) => self.invalid(reply, error).await,
+                }
+            }
+        }
+    }
+
+    /// Hands a call to the server now (so that the next request does not overtake it) and
+    /// waits for its reply beside the other requests.
+    async fn start_call(&mut self, reply: Option<Subject>, mut future: ReplyFuture) {
+        let first = std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await;
+        match first {
+            Poll::Ready(result) => self.reply(reply, result).await,
+            Poll::Pending => self
+                .pending
+                .push(Box::pin(async move { (reply, future.await) })),
+        }
+    }
+
+    /// A request that is not valid: an error reply, or, without a reply subject, counted.
+    async fn invalid(&mut self, reply: Option<Subject>, error: RemoteError) {
+        tracing::debug!(target: "genserver::remote", %error, "invalid request");
+        if reply.is_some() {
+            self.node
+                .inner
+                .stats
+                .error_replies
+                .fetch_add(1, Ordering::Relaxed);
+            self.reply(reply, Err(error.into())).await;
+        } else {
+            self.count_dropped();
+        }
+    }
+
+    fn count_dropped(&self) {
+        self.node
+            .inner
+            .stats
+            .dropped_messages
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Sends the reply of a call; a reply too large for NATS is replaced by an error saying so.
+    async fn reply(&mut self, reply: Option<Subject>, result: Result<Vec<u8>, Failure>) {
+        let Some(subject) = reply else { return };
+        let client = &self.node.inner.client;
+        let max = client.max_payload();
+        let result = match result {
+            Ok(bytes) if bytes.len() > max => Err(Failure::Remote(RemoteError::PayloadTooLarge {
+                size: bytes.len(),
+                max,
+            })),
+            result => result,
+        };
+        let sent = match result {
+            Ok(bytes) => client.publish(subject, Bytes::from(bytes)).await,
+            Err(failure) => {
+                let (kind, body) = protocol::error_reply(&failure);
+                let mut headers = HeaderMap::new();
+                headers.insert(protocol::ERROR, kind);
+                client
+                    .publish_with_headers(subject, headers, Bytes::from(body))
+                    .await
+            }
+        };
+        if let Err(error) = sent {
+            tracing::debug!(target: "genserver::remote", %error, "a reply was not sent");
+        }
+    }
+}
