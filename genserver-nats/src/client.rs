@@ -17,11 +17,17 @@ use crate::node::outbox::Outbound;
 use crate::protocol::{self, Failure, Op};
 
 /// The size NATS counts for a message with these headers and this payload (`HPUB`'s total).
-fn wire_size(headers: &[(&str, &str)], payload: usize) -> usize {
-    // "NATS/1.0\r\n", then "name: value\r\n" per header, then "\r\n".
+fn wire_size(headers: &HeaderMap, payload: usize) -> usize {
+    // "NATS/1.0\r\n", then "name: value\r\n" per value, then "\r\n".
     let headers: usize = headers
         .iter()
-        .map(|(name, value)| name.len() + 2 + value.len() + 2)
+        .map(|(name, values)| {
+            let name: &str = name.as_ref();
+            values
+                .iter()
+                .map(|value| name.len() + 2 + AsRef::<str>::as_ref(value).len() + 2)
+                .sum::<usize>()
+        })
         .sum();
     10 + headers + 2 + payload
 }
@@ -45,6 +51,7 @@ pub(crate) async fn request(
     timeout: Duration,
 ) -> Result<Bytes, Failure> {
     connection::check(&node.client)?;
+    check_size(node, wire_size(&headers, payload.len()))?;
     node.outbox.flushed().await;
     // Armed before the request goes out: a drop while it is in flight ends it.
     let lost = node.connection.lost();
@@ -66,10 +73,10 @@ pub(crate) async fn request(
     let message = reply.map_err(|error| match error.kind() {
         RequestErrorKind::NoResponders => Failure::Call(CallError::NotRunning),
         RequestErrorKind::TimedOut => Failure::Call(CallError::Timeout),
-        RequestErrorKind::MaxPayloadExceeded => Failure::Remote(RemoteError::PayloadTooLarge {
-            size: 0,
-            max: node.client.max_payload(),
-        }),
+        // Checked above; the limit changed in between (a reconnect to another server).
+        RequestErrorKind::MaxPayloadExceeded => {
+            Failure::Remote(RemoteError::Transport(error.to_string()))
+        }
         RequestErrorKind::InvalidSubject => {
             Failure::Remote(RemoteError::Transport(error.to_string()))
         }
@@ -110,20 +117,7 @@ pub(crate) async fn call(
             RemoteError::Transport(format!("`{handler}` is a cast: it cannot be called")).into(),
         );
     };
-    let timeout_ms = timeout.as_millis().min(u128::from(u64::MAX));
-    let timeout_text = timeout_ms.to_string();
-    check_size(
-        node,
-        wire_size(
-            &[
-                (protocol::OP, Op::Call.as_str()),
-                (protocol::MSG, handler),
-                (protocol::TIMEOUT, &timeout_text),
-            ],
-            args.len(),
-        ),
-    )?;
-    let headers = protocol::request_headers(Op::Call, handler, Some(timeout_ms));
+    let headers = protocol::request_headers(Op::Call, handler, Some(timeout.as_millis()));
     let bytes = request(node, subject, headers, args, timeout).await?;
     reply.complete(&bytes)?;
     Ok(())
@@ -144,15 +138,9 @@ pub(crate) fn cast(
         )));
     }
     connection::check(&node.client)?;
-    check_size(
-        node,
-        wire_size(
-            &[(protocol::OP, Op::Cast.as_str()), (protocol::MSG, handler)],
-            args.len(),
-        ),
-    )?;
-    let subject = Subject::from(subject);
     let headers = protocol::request_headers(Op::Cast, handler, None);
+    check_size(node, wire_size(&headers, args.len()))?;
+    let subject = Subject::from(subject);
     if !node.outbox.push(Outbound {
         subject,
         headers,
@@ -195,9 +183,6 @@ mod tests {
             text.push_str("\r\n");
             text.len()
         };
-        assert_eq!(
-            wire_size(&[(protocol::OP, "cast"), (protocol::MSG, "add")], 5),
-            bytes + 5
-        );
+        assert_eq!(wire_size(&headers, 5), bytes + 5);
     }
 }

@@ -49,6 +49,11 @@ impl RemoteHandle {
         }
     }
 
+    /// The subject the handle's messages go to.
+    pub(crate) fn subject(&self) -> &str {
+        &self.subject
+    }
+
     pub(crate) fn node(&self) -> &Node {
         &self.node
     }

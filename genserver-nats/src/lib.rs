@@ -33,6 +33,9 @@ mod start;
 pub mod testing;
 pub mod wire;
 
+#[cfg(test)]
+mod tests;
+
 pub use async_nats::ConnectOptions;
 pub use async_nats::jetstream::stream::StorageType;
 pub use error::{Holder, NodeError, RemoteError, RemoteStartError};

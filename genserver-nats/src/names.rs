@@ -86,7 +86,7 @@ fn kv_error(error: impl std::fmt::Display) -> NodeError {
 
 /// The bucket of names and group members.
 pub(crate) struct Names {
-    kv: kv::Store,
+    pub(crate) kv: kv::Store,
     stream: stream::Stream,
     bucket: String,
     /// The bucket's age limit: the lease in force.

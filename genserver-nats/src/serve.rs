@@ -22,7 +22,7 @@ use async_nats::{HeaderMap, Message, Subject, Subscriber};
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use futures_util::stream::{FuturesUnordered, SelectAll};
-use genserver_core::{DEFAULT_CALL_TIMEOUT, GenServer, ServerRef};
+use genserver_core::{CallError, DEFAULT_CALL_TIMEOUT, GenServer, ServerRef};
 
 use crate::message::{Delivery, Incoming, RemoteMessage, ReplyFuture};
 use crate::monitor::{self, MonitorReply, MonitorRequest};
@@ -152,6 +152,11 @@ where
             return self.invalid(reply, RemoteError::Decode(text)).await;
         };
         match op {
+            // A server that has exited (its task is gone, this loop has not seen it yet) is not
+            // there: a start that asks must not take it for a live holder.
+            Op::Ping if !self.server.is_alive() => {
+                self.reply(reply, Err(CallError::NotRunning.into())).await;
+            }
             Op::Ping => self.reply(reply, Ok(Vec::new())).await,
             Op::Monitor => match wire::decode::<MonitorRequest>(&payload) {
                 Ok(request) => {

@@ -149,10 +149,8 @@ where
                 return Err(NodeError::from(RemoteError::Transport(error.to_string())).into());
             }
         };
-        // The subscriptions have reached the NATS server before `start` returns.
-        if let Err(error) = inner.client.flush().await {
-            tracing::debug!(target: "genserver::remote", %error, "flush after subscribing failed");
-        }
+        // The NATS server has the subscriptions before `start` returns.
+        node.barrier().await;
         node.ensure_heartbeat();
         tokio::spawn(serve::serve(
             node.clone(),

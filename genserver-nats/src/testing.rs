@@ -5,6 +5,12 @@
 //! Nothing here reaches anything but loopback. The `nats-server` binary must be installed
 //! (Debian: `apt-get install nats-server`); [`NatsServer::start`] says so if it is not.
 //!
+//! No process outlives the test: each runs under a small `bash` watchdog ([`WatchedChild`])
+//! that kills it (SIGKILL) when the test process's end of a pipe closes, which it does when
+//! the test drops it or dies in any way (a panic, an abort, a SIGKILL); and the watchdog
+//! closes every file descriptor it inherited, so no lock or socket of the test process is
+//! held by a leftover.
+//!
 //! ```no_run
 //! use genserver_nats::testing::NatsServer;
 //!
@@ -82,6 +88,80 @@ fn binary() -> io::Result<PathBuf> {
         })
 }
 
+/// The watchdog around a child process: starts the command in the background, kills it with
+/// SIGKILL when its standard input reaches end of file, and exits with its status.
+const WATCHDOG: &str = r#"
+for fd in $(ls /proc/$$/fd 2>/dev/null); do
+  if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null; fi
+done
+exec 3<&0
+"$@" 3<&- </dev/null &
+child=$!
+( read _ <&3; kill -9 "$child" 2>/dev/null ) &
+exec 3<&-
+wait "$child"
+"#;
+
+/// A child process that dies with the test: killed when this is dropped, and by its watchdog
+/// if the test process dies first.
+#[derive(Debug)]
+pub struct WatchedChild {
+    /// The watchdog (`bash`), whose exit status is the child's.
+    watchdog: Child,
+    /// The test's end of the pipe: closing it kills the child.
+    lifeline: Option<std::process::ChildStdin>,
+}
+
+impl WatchedChild {
+    /// Spawns `program` with `args` under a watchdog; its output goes to `log` (or nowhere).
+    pub fn spawn<I, A>(program: &Path, args: I, log: Option<&Path>) -> io::Result<WatchedChild>
+    where
+        I: IntoIterator<Item = A>,
+        A: AsRef<std::ffi::OsStr>,
+    {
+        let output = |log: Option<&Path>| -> io::Result<Stdio> {
+            Ok(match log {
+                Some(path) => Stdio::from(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(path)?,
+                ),
+                None => Stdio::null(),
+            })
+        };
+        let mut watchdog = Command::new("bash")
+            .arg("-c")
+            .arg(WATCHDOG)
+            .arg("watchdog")
+            .arg(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(output(log)?)
+            .stderr(output(log)?)
+            .spawn()?;
+        let lifeline = watchdog.stdin.take();
+        Ok(WatchedChild { watchdog, lifeline })
+    }
+
+    /// The exit status, if the child has exited.
+    pub fn try_wait(&mut self) -> io::Result<Option<std::process::ExitStatus>> {
+        self.watchdog.try_wait()
+    }
+
+    /// Kills the child (SIGKILL) and waits until it is gone.
+    pub fn kill(&mut self) {
+        self.lifeline = None;
+        let _ = self.watchdog.wait();
+    }
+}
+
+impl Drop for WatchedChild {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// How to start a [`NatsServer`].
 #[derive(Debug, Clone, Default)]
 pub struct NatsServerBuilder {
@@ -145,7 +225,7 @@ impl NatsServerBuilder {
 /// A running `nats-server`, killed when dropped.
 #[derive(Debug)]
 pub struct NatsServer {
-    child: Option<Child>,
+    child: Option<WatchedChild>,
     port: u16,
     builder: NatsServerBuilder,
     store: TempDir,
@@ -165,34 +245,18 @@ impl NatsServer {
         }
     }
 
-    fn spawn(builder: &NatsServerBuilder, port: u16, store: &Path) -> io::Result<Child> {
-        let log = store.join(format!("nats-server-{port}.log"));
-        let mut command = Command::new(binary()?);
-        command
-            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-            .arg("-l")
-            .arg(&log);
+    fn spawn(builder: &NatsServerBuilder, port: u16, store: &Path) -> io::Result<WatchedChild> {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "-a".into(),
+            "127.0.0.1".into(),
+            "-p".into(),
+            port.to_string().into(),
+        ];
         if builder.jetstream {
-            command.arg("-js").arg("-sd").arg(store);
+            args.extend(["-js".into(), "-sd".into(), store.as_os_str().to_owned()]);
         }
-        command
-            .args(&builder.args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let mut child = command.spawn()?;
-        match wait_ready(port, &mut child) {
-            Ok(()) => Ok(child),
-            Err(error) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let log = std::fs::read_to_string(&log).unwrap_or_default();
-                Err(io::Error::new(
-                    error.kind(),
-                    format!("nats-server on port {port} did not start: {error}\n{log}"),
-                ))
-            }
-        }
+        args.extend(builder.args.iter().map(Into::into));
+        spawn_ready(port, &args, store)
     }
 
     /// The URL clients connect to: `nats://127.0.0.1:PORT`.
@@ -210,17 +274,11 @@ impl NatsServer {
         SocketAddr::from(([127, 0, 0, 1], self.port))
     }
 
-    /// The process id, while running.
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
-    }
-
     /// Kills the server (SIGKILL) and waits for it to be gone. Its store is kept, for
     /// [`restart`](NatsServer::restart).
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+            child.kill();
         }
     }
 
@@ -242,8 +300,53 @@ impl Drop for NatsServer {
     }
 }
 
-/// Waits until the server on `port` sends its `INFO` line.
-fn wait_ready(port: u16, child: &mut Child) -> io::Result<()> {
+/// Starts nats-server with `args` (logging into `dir`) and waits until it accepts clients on
+/// `port`; the error has the server's log.
+///
+/// Unless `args` name the server (`-n`), it gets a unique name, which the readiness check looks
+/// for: a free port can be taken by another test's server between the check and the bind, and
+/// that server must not pass for this one.
+fn spawn_ready(port: u16, args: &[std::ffi::OsString], dir: &Path) -> io::Result<WatchedChild> {
+    let log = dir.join(format!("nats-server-{port}.log"));
+    let mut args = args.to_vec();
+    let name = match args.iter().position(|arg| arg == "-n") {
+        Some(index) => args
+            .get(index + 1)
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        None => {
+            let name = unique_name();
+            args.extend(["-n".into(), name.clone().into()]);
+            name
+        }
+    };
+    let mut child = WatchedChild::spawn(&binary()?, &args, Some(&log))?;
+    match wait_ready(port, &name, &mut child) {
+        Ok(()) => Ok(child),
+        Err(error) => {
+            child.kill();
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            Err(io::Error::new(
+                error.kind(),
+                format!("nats-server on port {port} did not start: {error}\n{log}"),
+            ))
+        }
+    }
+}
+
+/// A server name unique to this process and call.
+fn unique_name() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "genserver-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Waits until the server called `name` on `port` sends its `INFO` line.
+fn wait_ready(port: u16, name: &str, child: &mut WatchedChild) -> io::Result<()> {
+    let own = format!("\"server_name\":\"{name}\"");
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
         if let Some(status) = child.try_wait()? {
@@ -255,7 +358,10 @@ fn wait_ready(port: u16, child: &mut Child) -> io::Result<()> {
         ) {
             stream.set_read_timeout(Some(Duration::from_secs(2)))?;
             let mut line = String::new();
-            if BufReader::new(stream).read_line(&mut line).is_ok() && line.starts_with("INFO ") {
+            if BufReader::new(stream).read_line(&mut line).is_ok()
+                && line.starts_with("INFO ")
+                && line.contains(&own)
+            {
                 return Ok(());
             }
         }
@@ -289,13 +395,10 @@ impl NatsCluster {
             .join(",");
         let name = format!("genserver-test-{}", std::process::id());
         let mut children = Vec::new();
-        // Start them all before waiting for any: a clustered JetStream server waits for its
-        // peers.
-        let mut pending = Vec::new();
         for (index, cluster_port) in cluster_ports.iter().enumerate() {
             let builder = NatsServer::builder().args([
                 "-n".to_owned(),
-                format!("n{index}"),
+                format!("{}-n{index}", unique_name()),
                 "--cluster_name".to_owned(),
                 name.clone(),
                 "--cluster".to_owned(),
@@ -305,36 +408,12 @@ impl NatsCluster {
             ]);
             let port = free_port()?;
             let store = TempDir::new("cluster")?;
-            let log = store.path().join(format!("nats-server-{port}.log"));
-            let mut command = Command::new(binary()?);
-            command
-                .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-                .arg("-l")
-                .arg(&log)
-                .arg("-js")
-                .arg("-sd")
-                .arg(store.path())
-                .args(&builder.args)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
-            let child = command.spawn()?;
-            pending.push((builder.port(port), port, store, child, log));
-        }
-        for (builder, port, store, mut child, log) in pending {
-            if let Err(error) = wait_ready(port, &mut child) {
-                let _ = child.kill();
-                let _ = child.wait();
-                let log = std::fs::read_to_string(&log).unwrap_or_default();
-                return Err(io::Error::new(
-                    error.kind(),
-                    format!("nats-server on port {port} did not start: {error}\n{log}"),
-                ));
-            }
+            // Each accepts clients before JetStream has its quorum: one at a time is fine.
+            let child = NatsServer::spawn(&builder, port, store.path())?;
             children.push(NatsServer {
                 child: Some(child),
                 port,
-                builder,
+                builder: builder.port(port),
                 store,
             });
         }

@@ -4,7 +4,7 @@
 //! MessagePack, structs as maps from field name to value. It is self-describing, so a reader
 //! finds fields by name and skips what it does not know; compact (a call without arguments is
 //! one byte); and decoding arbitrary bytes returns an error, never a panic, with nesting limited
-//! to 1024 levels.
+//! to [`MAX_DEPTH`] levels.
 //!
 //! What goes where (see [`protocol`](crate::protocol) for the headers):
 //!
@@ -53,9 +53,17 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, RemoteError> 
     rmp_serde::to_vec_named(value).map_err(|error| RemoteError::Encode(error.to_string()))
 }
 
-/// Decodes a value of type `T` from the wire format. Never panics, whatever the bytes.
+/// How deeply lists and maps may nest in a message. Skipping an unknown field recurses once
+/// per level, and rmp-serde's own limit (1024) is more than a thread's stack holds in a debug
+/// build.
+pub const MAX_DEPTH: usize = 64;
+
+/// Decodes a value of type `T` from the wire format. Never panics, whatever the bytes; nesting
+/// deeper than [`MAX_DEPTH`] is an error.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, RemoteError> {
-    rmp_serde::from_slice(bytes).map_err(|error| {
+    let mut deserializer = rmp_serde::Deserializer::from_read_ref(bytes);
+    deserializer.set_max_depth(MAX_DEPTH);
+    T::deserialize(&mut deserializer).map_err(|error| {
         RemoteError::Decode(format!(
             "{error} (decoding {} bytes as {})",
             bytes.len(),
@@ -265,6 +273,26 @@ mod tests {
             )
         );
         assert!(!reason.is_normal());
+    }
+
+    /// A V2 with an unknown field `x` holding `depth` nested one-element lists.
+    fn with_nested_unknown_field(depth: usize) -> Vec<u8> {
+        let mut bytes = vec![0x83, 0xa5];
+        bytes.extend(b"count");
+        bytes.push(0x01);
+        bytes.push(0xa4);
+        bytes.extend(b"name");
+        bytes.extend([0xa1, b'n', 0xa1, b'x']);
+        bytes.extend(std::iter::repeat_n(0x91, depth));
+        bytes.push(0x01);
+        bytes
+    }
+
+    #[test]
+    fn unknown_fields_nested_within_the_limit_are_skipped() {
+        let value: V2 = decode(&with_nested_unknown_field(MAX_DEPTH - 2)).unwrap();
+        assert_eq!(value.count, 1);
+        assert!(decode::<V2>(&with_nested_unknown_field(MAX_DEPTH + 1)).is_err());
     }
 
     #[test]

@@ -167,6 +167,16 @@ impl Node {
         unique_suffix(&self.inner.client)
     }
 
+    /// Waits until the NATS server has processed everything this node sent before: a request
+    /// to a subject nobody listens on, whose "no responders" answer the server sends only once
+    /// it got there. (The client's `flush` only writes the socket.) In a cluster, the other
+    /// servers learn of new subscriptions a moment later still.
+    pub(crate) async fn barrier(&self) {
+        let subject = self.inner.client.new_inbox();
+        let request = async_nats::Request::new().timeout(Some(Duration::from_secs(5)));
+        let _ = self.inner.client.send_request(subject, request).await;
+    }
+
     /// The bucket of names, opened (or created) on first use.
     pub(crate) async fn names(&self) -> Result<&Names, NodeError> {
         self.inner

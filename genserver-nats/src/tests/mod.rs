@@ -1,0 +1,300 @@
+//! Tests of the crate against real `nats-server` processes on loopback, with a server whose
+//! `RemoteMessage` impl is written by hand, exactly as `#[genserver(remote)]` writes it.
+//!
+//! Each test starts its own nats-server; real time throughout (a network is the point), with
+//! bounds generous enough for a loaded 2-core machine.
+
+use std::time::Duration;
+
+use genserver::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::handle::{Address, RemoteHandle};
+use crate::message::{Delivery, Incoming, Outgoing, RemoteMessage};
+use crate::protocol::{self, Failure, Op};
+use crate::testing::NatsServer;
+use crate::{Node, RemoteError, RemoteOptions, client, wire};
+
+mod auth;
+mod calls;
+mod garbage;
+mod groups;
+mod monitors;
+mod names;
+
+/// The lease of the tests' nodes: short, so that expiry is seen quickly.
+const LEASE: Duration = Duration::from_secs(2);
+/// The heartbeat of the tests' nodes.
+const HEARTBEAT: Duration = Duration::from_millis(300);
+
+/// A tick, an info message: local only.
+#[derive(Debug, Clone)]
+pub struct Tick;
+
+pub struct Counter {
+    value: i64,
+    label: String,
+}
+
+pub(crate) fn counter(label: &str) -> Counter {
+    Counter {
+        value: 0,
+        label: label.to_owned(),
+    }
+}
+
+#[genserver]
+impl Counter {
+    #[call]
+    pub fn increment(&mut self) -> i64 {
+        self.value += 1;
+        self.value
+    }
+
+    #[call]
+    pub fn get(&self) -> i64 {
+        self.value
+    }
+
+    #[call]
+    pub fn label(&self) -> String {
+        self.label.clone()
+    }
+
+    #[cast]
+    pub fn add(&mut self, n: i64) {
+        self.value += n;
+    }
+
+    #[call]
+    pub async fn slow(&mut self, millis: u64) -> i64 {
+        tokio::time::sleep(Duration::from_millis(millis)).await;
+        self.value
+    }
+
+    #[call]
+    pub fn crash(&mut self) -> i64 {
+        panic!("{} crashed on purpose", self.label)
+    }
+
+    #[call]
+    pub fn echo(&self, bytes: Vec<u8>) -> Vec<u8> {
+        bytes
+    }
+
+    #[call]
+    pub fn filler(&self, len: u64) -> Vec<u8> {
+        vec![200; usize::try_from(len).unwrap_or(0)]
+    }
+
+    #[call]
+    pub fn forget(&self, reply: ReplyTo<i64>) {
+        drop(reply);
+    }
+
+    #[cast]
+    pub fn quit(&mut self, ctx: &mut Context<Self>) {
+        ctx.stop(ExitReason::error("asked to quit"));
+    }
+
+    #[info]
+    pub fn on_tick(&mut self, _tick: Tick) {
+        self.value += 100;
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct NoArgs {}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct AddArgs {
+    pub(crate) n: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct SlowArgs {
+    pub(crate) millis: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct FillerArgs {
+    pub(crate) len: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct EchoArgs {
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// What `#[genserver(remote)]` generates for `CounterMsg`.
+impl RemoteMessage for CounterMsg {
+    fn encode(self) -> Result<Outgoing, RemoteError> {
+        Ok(match self {
+            CounterMsg::Increment { reply_to } => {
+                Outgoing::call("increment", wire::encode(&NoArgs {})?, reply_to)
+            }
+            CounterMsg::Get { reply_to } => {
+                Outgoing::call("get", wire::encode(&NoArgs {})?, reply_to)
+            }
+            CounterMsg::Label { reply_to } => {
+                Outgoing::call("label", wire::encode(&NoArgs {})?, reply_to)
+            }
+            CounterMsg::Add { n } => Outgoing::cast("add", wire::encode(&AddArgs { n })?),
+            CounterMsg::Slow { millis, reply_to } => {
+                Outgoing::call("slow", wire::encode(&SlowArgs { millis })?, reply_to)
+            }
+            CounterMsg::Crash { reply_to } => {
+                Outgoing::call("crash", wire::encode(&NoArgs {})?, reply_to)
+            }
+            CounterMsg::Echo { bytes, reply_to } => {
+                Outgoing::call("echo", wire::encode(&EchoArgs { bytes })?, reply_to)
+            }
+            CounterMsg::Filler { len, reply_to } => {
+                Outgoing::call("filler", wire::encode(&FillerArgs { len })?, reply_to)
+            }
+            CounterMsg::Forget { reply_to } => {
+                Outgoing::call("forget", wire::encode(&NoArgs {})?, reply_to)
+            }
+            CounterMsg::Quit => Outgoing::cast("quit", wire::encode(&NoArgs {})?),
+            CounterMsg::OnTick(_) => return Err(RemoteError::NotRemote("on_tick".to_owned())),
+        })
+    }
+
+    fn deliver<S: GenServer<Msg = Self>>(
+        request: Incoming<'_>,
+        server: &ServerRef<S>,
+    ) -> Result<Delivery, RemoteError> {
+        let timeout = request.timeout();
+        match request.handler() {
+            "increment" => {
+                let NoArgs {} = request.args()?;
+                Ok(Delivery::call(server, timeout, |reply_to| {
+                    CounterMsg::Increment { reply_to }
+                }))
+            }
+            "get" => {
+                let NoArgs {} = request.args()?;
+                Ok(Delivery::call(server, timeout, |reply_to| {
+                    CounterMsg::Get { reply_to }
+                }))
+            }
+            "label" => {
+                let NoArgs {} = request.args()?;
+                Ok(Delivery::call(server, timeout, |reply_to| {
+                    CounterMsg::Label { reply_to }
+                }))
+            }
+            "add" => {
+                let AddArgs { n } = request.args()?;
+                Ok(Delivery::cast(server, CounterMsg::Add { n }))
+            }
+            "slow" => {
+                let SlowArgs { millis } = request.args()?;
+                Ok(Delivery::call(server, timeout, move |reply_to| {
+                    CounterMsg::Slow { millis, reply_to }
+                }))
+            }
+            "crash" => {
+                let NoArgs {} = request.args()?;
+                Ok(Delivery::call(server, timeout, |reply_to| {
+                    CounterMsg::Crash { reply_to }
+                }))
+            }
+            "echo" => {
+                let EchoArgs { bytes } = request.args()?;
+                Ok(Delivery::call(server, timeout, move |reply_to| {
+                    CounterMsg::Echo { bytes, reply_to }
+                }))
+            }
+            "filler" => {
+                let FillerArgs { len } = request.args()?;
+                Ok(Delivery::call(server, timeout, move |reply_to| {
+                    CounterMsg::Filler { len, reply_to }
+                }))
+            }
+            "forget" => {
+                let NoArgs {} = request.args()?;
+                Ok(Delivery::call(server, timeout, |reply_to| {
+                    CounterMsg::Forget { reply_to }
+                }))
+            }
+            "quit" => {
+                let NoArgs {} = request.args()?;
+                Ok(Delivery::cast(server, CounterMsg::Quit))
+            }
+            other => Err(RemoteError::UnknownMessage(other.to_owned())),
+        }
+    }
+}
+
+/// A node on `url` with the tests' lease and heartbeat.
+pub(crate) async fn node(url: &str) -> Node {
+    Node::builder()
+        .lease(LEASE)
+        .heartbeat(HEARTBEAT)
+        .kv_storage(crate::StorageType::Memory)
+        .connect(url)
+        .await
+        .expect("the test's nats-server accepts the node")
+}
+
+/// A nats-server for one test.
+pub(crate) fn nats() -> NatsServer {
+    NatsServer::start().expect("nats-server starts (apt-get install nats-server)")
+}
+
+/// Starts a counter under `name`.
+pub(crate) async fn start_named(node: &Node, name: &str) -> CounterRef {
+    RemoteOptions::named(node, Counter::options(), name)
+        .start(counter(name))
+        .await
+        .expect("the name is free")
+}
+
+/// A raw call: what a generated client method sends, with the reply decoded as an `R`.
+pub(crate) async fn call<A: Serialize, R: DeserializeOwned>(
+    node: &Node,
+    address: Address,
+    handler: &str,
+    args: &A,
+    timeout: Duration,
+) -> Result<R, Failure> {
+    let subject = RemoteHandle::new(node, address).subject().to_owned();
+    let headers = protocol::request_headers(Op::Call, handler, Some(timeout.as_millis()));
+    let bytes =
+        client::request(&node.inner, subject, headers, wire::encode(args)?, timeout).await?;
+    Ok(wire::decode(&bytes)?)
+}
+
+/// A raw call to the server holding `name`.
+pub(crate) async fn call_name<R: DeserializeOwned>(
+    node: &Node,
+    name: &str,
+    handler: &str,
+) -> Result<R, Failure> {
+    call(
+        node,
+        Address::Name(name.to_owned()),
+        handler,
+        &NoArgs {},
+        Duration::from_secs(5),
+    )
+    .await
+}
+
+/// Calls `increment` on `name` until it answers (a fresh subscription may take a moment to
+/// reach another server of a cluster), at most `within`.
+pub(crate) async fn until_answers(node: &Node, name: &str, within: Duration) -> i64 {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match call_name::<i64>(node, name, "get").await {
+            Ok(value) => return value,
+            Err(error) if tokio::time::Instant::now() < deadline => {
+                let _ = error;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(error) => panic!("{name} never answered: {error}"),
+        }
+    }
+}
