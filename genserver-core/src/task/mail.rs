@@ -1,0 +1,20 @@
+//! [`Mail`]: what goes through a server's mailbox.
+
+use super::{Behaviour, ServerStats};
+use crate::ExitReason;
+use crate::process::Signal;
+
+/// What goes through a mailbox: the server's own messages, and requests of the runtime.
+pub(crate) enum Mail<S: Behaviour> {
+    Msg(S::Msg),
+    /// Boxed so that a rare request does not make every slot of the mailbox bigger.
+    Stop(Box<ExitReason>),
+    /// A closure run on the state between two messages (`get_state`, `replace_state`, `stats`).
+    /// Boxed twice: a thin pointer, where a `Box<dyn ..>` would make every slot 8 bytes wider.
+    System(Box<SystemFn<S>>),
+    /// A `Down` of a monitor, or an exit signal of a link (boxed, as `Stop`).
+    Signal(Box<Signal>),
+}
+
+/// A closure the runtime runs on a server's state between two messages.
+pub(crate) type SystemFn<S> = Box<dyn FnOnce(&mut S, &ServerStats) + Send>;
