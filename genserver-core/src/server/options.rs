@@ -156,7 +156,7 @@ impl<S: GenServer> Options<S> {
         let ctx = Context::new(server.clone(), self.call_timeout);
         let task = tokio::spawn(run::<S>(shared.clone(), ctx, name, receiver, args, started));
         // Only this function sets it, once, right after the spawn.
-        shared.set_abort(task.abort_handle());
+        shared.set_task(task);
         let Some(mut init_result) = init_result else {
             return Ok(S::Ref::from(ServerRef::from_direct(
                 server,

@@ -5,7 +5,6 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use futures_util::FutureExt as _;
 use super::{Behaviour, Ending, Mail, dispatch};
 use crate::exit::panic_message;
 use crate::mailbox;
@@ -14,6 +13,7 @@ use crate::process::{Shared, watchers};
 use crate::registry::Name;
 use crate::reply::ReplySender;
 use crate::{ExitReason, StartError};
+use futures_util::FutureExt as _;
 
 /// Where a server's start learns how its init went; `None` when `start` does not wait for it.
 /// A reply channel of the crate's own: one word, where tokio's `oneshot` sender in an `Option`
