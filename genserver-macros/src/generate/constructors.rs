@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! impl Counter {
-//!     fn start(args: Args) -> impl Future<Output = Result<CounterRef, StartError<InitError>>> + Send;
+//!     fn start(args: Args) -> impl Future<Output = Result<CounterRef, StartError<InitError>>>;
 //!     fn options() -> Options<Self>;
 //!     fn whereis(name: &str) -> Option<CounterRef>;
 //! }
@@ -43,6 +43,9 @@ impl Cx<'_> {
             " The `{0}` registered under `name`, if one is running (Elixir's `GenServer.whereis`).",
             server.ident
         );
+        // `start`'s future is `Send` whenever the state is: an opaque return type has the auto
+        // traits of the type behind it. A `+ Send` here would report a non-`Send` state a
+        // second time (it is reported once, at `impl State`, see checks.rs).
         quote! {
             #allow
             impl #impl_generics #self_ty #where_clause {
@@ -54,7 +57,7 @@ impl Cx<'_> {
                     #args: #args_ty,
                 ) -> impl #rt::Future<
                     Output = #rt::Result<#handle #ty_generics, #rt::StartError<#init_error>>,
-                > + #rt::Send {
+                > {
                     Self::options().start(#args)
                 }
 

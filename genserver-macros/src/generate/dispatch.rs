@@ -1,7 +1,7 @@
 //! The `GenServer` impl: the dispatch from message to method.
 //!
 //! ```text
-//! impl GenServer for Counter {
+//! impl GenServer for Counter where for<'__state> Counter: State {    // checks.rs
 //!     type Msg = CounterMsg; type Args = ..; type InitError = ..; type Ref = CounterRef;
 //!     async fn init(..) { .. }                          // lifecycle.rs
 //!     fn handle_now(&mut self, msg, ctx) -> Option<CounterMsg> {
@@ -34,7 +34,8 @@ impl Cx<'_> {
         } = self;
         let server = self.server;
         let self_ty = &server.self_ty;
-        let (impl_generics, ty_generics, where_clause) = server.generics.split_for_impl();
+        let (impl_generics, ty_generics, _) = server.generics.split_for_impl();
+        let where_clause = self.where_state_is_send();
         let (args_ty, init_error) = self.init_types();
         let init = self.init_fn();
         let terminate = server

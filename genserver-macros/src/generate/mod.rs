@@ -2,9 +2,10 @@
 //! user's impl block (role attributes removed):
 //!
 //! ```text
+//! impl State for Counter {}                                                // Send + 'static
 //! const _: () = { fn assert_messages() { assert_message::<i64>(); .. } };  // Send + 'static
 //! enum CounterMsg { Increment { reply_to: ReplySender<i64> }, Reset, OnTick(Tick) }
-//! impl GenServer for Counter {
+//! impl GenServer for Counter where for<'__state> Counter: State {
 //!     type Msg = CounterMsg; ..
 //!     fn handle_now(..) -> Option<CounterMsg> { .. }   // the plain `fn` handlers, no future
 //!     async fn handle(..) { match msg { .. } }          // every handler
@@ -20,7 +21,7 @@
 //!
 //! One file an item (or a family of items):
 //!
-//! - `checks`: the `Send + 'static` checks of the types that travel between tasks;
+//! - `checks`: the `Send + 'static` checks of the state and of what travels in messages;
 //! - `message`: `CounterMsg` and the `Info` impls that build it;
 //! - `dispatch`: the `GenServer` impl (`handle_now`, `handle`, `message_name`);
 //! - `lifecycle`: its `Args`, `InitError`, `init` and `terminate`;
