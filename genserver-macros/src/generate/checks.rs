@@ -49,6 +49,8 @@ impl Cx<'_> {
             quote_spanned!(span=> #check::<#ty>();)
         });
         quote! {
+            // Hidden: an impl of a hidden trait, nothing for the user's docs.
+            #[doc(hidden)]
             impl #impl_generics #rt::State for #self_ty #where_clause {}
 
             const _: () = {
