@@ -235,22 +235,24 @@ pub fn run(options: &Options) -> Result<CompileResults, String> {
         let turns = rep % order.len();
         order.rotate_left(turns);
         for krate in &order {
+            // Each edit step builds on the incremental state the step before it left.
             for step in [
                 Step::Check,
                 Step::CheckAfterEdit,
                 Step::Build,
                 Step::BuildAfterEdit,
+                Step::BuildAfterEditLast,
             ] {
-                match step {
-                    Step::Check | Step::Build => cargo.clean_crate(krate)?,
-                    Step::CheckAfterEdit | Step::BuildAfterEdit => generate::edit(krate)?,
+                match step.edit() {
+                    None => cargo.clean_crate(krate)?,
+                    Some(at) => generate::edit(krate, at)?,
                 }
                 let seconds = cargo
                     .timed(krate, &[step.command(), "--quiet"])?
                     .as_secs_f64();
                 results.push(step, krate.variant, seconds);
                 progress(&format!(
-                    "run {}/{} {:<22} {:<45} {seconds:>6.2} s",
+                    "run {}/{} {:<22} {:<70} {seconds:>6.2} s",
                     rep + 1,
                     options.reps,
                     krate.variant.package(),

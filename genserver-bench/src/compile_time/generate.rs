@@ -38,8 +38,24 @@ const EXERCISE_TEMPLATE: &str = include_str!("../../templates/compile_time/exerc
 /// The attributes `#[genserver]` consumes, as lines of the server template.
 const MACRO_ATTRIBUTES: [&str; 4] = ["#[genserver]", "#[call]", "#[cast]", "#[info]"];
 
-/// The line of server 0 that [`edit`] changes, and what it becomes (the same value, other code).
-const EDIT_LINES: [&str; 2] = ["let step = 1;", "let step = 2 - 1;"];
+/// Where [`edit`] changes a line of server 0 (to code with the same meaning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Edit {
+    /// In `increment`, the first handler of the impl block.
+    FirstHandler,
+    /// In `on_note`, the last handler of the impl block.
+    LastHandler,
+}
+
+impl Edit {
+    /// The line, and what it becomes (and back, at the next edit).
+    fn lines(self) -> [&'static str; 2] {
+        match self {
+            Edit::FirstHandler => ["let step = 1;", "let step = 2 - 1;"],
+            Edit::LastHandler => ["self.notes += note.0;", "self.notes += note.0 + 0;"],
+        }
+    }
+}
 
 /// How the generated crate writes its servers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -312,12 +328,12 @@ pub fn write_crate(
     })
 }
 
-/// Changes one line of code in server 0 (to code with the same meaning), as a user edits a
-/// handler between two builds.
-pub fn edit(krate: &GeneratedCrate) -> Result<(), String> {
+/// Changes one line of code in server 0 (to code with the same meaning, four bytes longer or
+/// shorter), as a user edits a handler between two builds.
+pub fn edit(krate: &GeneratedCrate, at: Edit) -> Result<(), String> {
     let path = krate.dir.join("src").join(format!("{}.rs", module_name(0)));
     let source = read(&path)?;
-    let [a, b] = EDIT_LINES;
+    let [a, b] = at.lines();
     let edited = if source.contains(a) {
         source.replacen(a, b, 1)
     } else if source.contains(b) {
@@ -431,12 +447,15 @@ mod tests {
             variant: Variant::Macro,
             servers: 1,
         };
-        edit(&krate).unwrap();
-        let edited = fs::read_to_string(src.join("s000.rs")).unwrap();
-        assert_ne!(edited, original);
-        assert!(edited.contains(EDIT_LINES[1]));
-        edit(&krate).unwrap();
-        assert_eq!(fs::read_to_string(src.join("s000.rs")).unwrap(), original);
+        for at in [Edit::FirstHandler, Edit::LastHandler] {
+            edit(&krate, at).unwrap();
+            let edited = fs::read_to_string(src.join("s000.rs")).unwrap();
+            assert_ne!(edited, original);
+            assert!(edited.contains(at.lines()[1]));
+            assert_eq!(edited.len(), original.len() + 4);
+            edit(&krate, at).unwrap();
+            assert_eq!(fs::read_to_string(src.join("s000.rs")).unwrap(), original);
+        }
         fs::remove_dir_all(&dir).unwrap();
     }
 }

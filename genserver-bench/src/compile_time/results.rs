@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::generate::{HANDLERS_PER_SERVER, Variant};
+use super::generate::{Edit, HANDLERS_PER_SERVER, Variant};
 use super::nightly::MacroStats;
 use crate::results::median;
 
@@ -18,23 +18,35 @@ pub const CHECK_TARGET: f64 = 1.3;
 pub enum Step {
     /// `cargo check` of the crate after `cargo clean -p` of it (its dependencies built).
     Check,
-    /// `cargo check` after one line of one handler changed (incremental, as a user's next
-    /// check).
+    /// `cargo check` after one line of the first handler changed (incremental, as a user's
+    /// next check).
     CheckAfterEdit,
     /// `cargo build` (debug) of the crate after `cargo clean -p` of it.
     Build,
-    /// `cargo build` (debug) after one line of one handler changed.
+    /// `cargo build` (debug) after one line of the first handler changed.
     BuildAfterEdit,
+    /// `cargo build` (debug) after one line of the last handler changed.
+    BuildAfterEditLast,
 }
 
 impl Step {
     /// Every step, in table order.
-    pub const ALL: [Step; 4] = [
+    pub const ALL: [Step; 5] = [
         Step::Check,
         Step::Build,
         Step::CheckAfterEdit,
         Step::BuildAfterEdit,
+        Step::BuildAfterEditLast,
     ];
+
+    /// Where the step edits server 0 before it runs; `None` for a step from scratch.
+    pub fn edit(self) -> Option<Edit> {
+        match self {
+            Step::Check | Step::Build => None,
+            Step::CheckAfterEdit | Step::BuildAfterEdit => Some(Edit::FirstHandler),
+            Step::BuildAfterEditLast => Some(Edit::LastHandler),
+        }
+    }
 
     /// Short name, used in the JSON results.
     pub fn key(self) -> &'static str {
@@ -43,6 +55,7 @@ impl Step {
             Step::CheckAfterEdit => "check_after_edit",
             Step::Build => "build",
             Step::BuildAfterEdit => "build_after_edit",
+            Step::BuildAfterEditLast => "build_after_edit_last",
         }
     }
 
@@ -50,9 +63,14 @@ impl Step {
     pub fn label(self) -> &'static str {
         match self {
             Step::Check => "`cargo check`, the crate from scratch",
-            Step::CheckAfterEdit => "`cargo check` after editing one handler (incremental)",
+            Step::CheckAfterEdit => "`cargo check` after editing the first handler (incremental)",
             Step::Build => "`cargo build` (debug), the crate from scratch",
-            Step::BuildAfterEdit => "`cargo build` (debug) after editing one handler (incremental)",
+            Step::BuildAfterEdit => {
+                "`cargo build` (debug) after editing the first handler (incremental)"
+            }
+            Step::BuildAfterEditLast => {
+                "`cargo build` (debug) after editing the last handler (incremental)"
+            }
         }
     }
 
@@ -60,7 +78,7 @@ impl Step {
     pub fn command(self) -> &'static str {
         match self {
             Step::Check | Step::CheckAfterEdit => "check",
-            Step::Build | Step::BuildAfterEdit => "build",
+            Step::Build | Step::BuildAfterEdit | Step::BuildAfterEditLast => "build",
         }
     }
 }
@@ -533,6 +551,7 @@ mod tests {
             (Step::Build, [30.0, 29.0, 31.0], [30.0, 30.5, 29.5]),
             (Step::CheckAfterEdit, [1.2, 1.1, 1.3], [0.9, 1.0, 0.8]),
             (Step::BuildAfterEdit, [3.0, 3.1, 2.9], [3.0, 2.8, 2.9]),
+            (Step::BuildAfterEditLast, [3.0, 3.1, 2.9], [3.0, 2.8, 2.9]),
         ] {
             for (x, y) in a.into_iter().zip(b) {
                 results.push(step, Variant::Macro, x);
