@@ -396,7 +396,7 @@ mod tests {
         for line in source.lines() {
             assert!(!MACRO_ATTRIBUTES.contains(&line.trim()), "{line} left in");
         }
-        assert!(source.contains("impl ::genserver::__private::GenServer for Server042 {"));
+        assert!(source.contains("impl ::genserver::__private::GenServer for Server042\nwhere\n"));
         assert!(source.contains("pub struct Server042Ref {"));
         assert!(source.contains("impl ::genserver::__private::Info<Tick> for Server042 {"));
         assert!(source.contains("impl ::genserver::__private::Info<Note> for Server042 {"));

@@ -1,7 +1,8 @@
+#[doc(hidden)]
+impl ::genserver::__private::State for Server000 {}
 const _: () = {
     #[allow(dead_code)]
     fn assert_messages() {
-        ::genserver::__private::assert_message::<Server000>();
         ::genserver::__private::assert_message::<u64>();
         ::genserver::__private::assert_message::<u64>();
         ::genserver::__private::assert_message::<u64>();
@@ -53,7 +54,10 @@ pub enum Server000Msg {
     OnNote(Note),
 }
 /// Runs [`Server000`] as a GenServer: each message of [`Server000Msg`] goes to its handler method.
-impl ::genserver::__private::GenServer for Server000 {
+impl ::genserver::__private::GenServer for Server000
+where
+    for<'__state> Server000: ::genserver::__private::State,
+{
     type Msg = Server000Msg;
     type Args = Self;
     type InitError = ::genserver::__private::Infallible;
@@ -245,7 +249,7 @@ impl Server000 {
             Server000Ref,
             ::genserver::__private::StartError<::genserver::__private::Infallible>,
         >,
-    > + ::genserver::__private::Send {
+    > {
         Self::options().start(args)
     }
     /// The start options (name, mailbox bound, call timeout), ending with `.start(args)`.
