@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::ServerId;
+use crate::id::ServerId;
 
 /// Why a server stopped: the Rust form of an OTP exit reason.
 ///

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
-use crate::{Pid, ServerId};
+use crate::process::{Pid, ServerId};
 
 /// Where names of servers are kept: OTP's `{:via, module, name}`.
 ///

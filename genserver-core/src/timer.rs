@@ -1,12 +1,15 @@
 //! Timers: info messages a server sends itself later (`ctx.send_after`, `ctx.send_interval`).
+//!
+//! A timer is a small task that waits, then delivers through the closure it was given, and ends
+//! as soon as its server has decided to exit.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::AbortHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::server::Direct;
-use crate::{GenServer, InfoMessage};
+use crate::process::Shared;
 
 /// A running timer, returned by [`Context::send_after`](crate::Context::send_after) and
 /// [`Context::send_interval`](crate::Context::send_interval).
@@ -32,18 +35,17 @@ impl TimerRef {
     }
 }
 
-pub(crate) fn send_after<S, M>(server: Direct<S>, delay: Duration, msg: M) -> TimerRef
-where
-    S: GenServer,
-    M: InfoMessage<S> + Send + 'static,
-{
+/// Calls `deliver` once after `delay`, unless the server of `shared` has decided to exit.
+pub(crate) fn send_after(
+    shared: Arc<Shared>,
+    delay: Duration,
+    deliver: impl FnOnce() + Send + 'static,
+) -> TimerRef {
     let task = tokio::spawn(async move {
         tokio::select! {
             biased;
-            _ = server.shared().wait_reason() => {}
-            () = tokio::time::sleep(delay) => {
-                let _ = server.cast(msg.into_server_msg());
-            }
+            _ = shared.wait_reason() => {}
+            () = tokio::time::sleep(delay) => deliver(),
         }
     });
     TimerRef {
@@ -51,23 +53,25 @@ where
     }
 }
 
-pub(crate) fn send_interval<S, M>(server: Direct<S>, period: Duration, msg: M) -> TimerRef
-where
-    S: GenServer,
-    M: InfoMessage<S> + Clone + Send + 'static,
-{
+/// Calls `deliver` every `period`, the first time after one period, until it returns `false`
+/// or the server of `shared` has decided to exit.
+pub(crate) fn send_interval(
+    shared: Arc<Shared>,
+    period: Duration,
+    mut deliver: impl FnMut() -> bool + Send + 'static,
+) -> TimerRef {
     let task = tokio::spawn(async move {
         // The first tick comes after one period, as with Erlang's `:timer.send_interval`.
         let mut ticks = tokio::time::interval_at(Instant::now() + period, period);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let stopped = server.shared().wait_reason();
+        let stopped = shared.wait_reason();
         tokio::pin!(stopped);
         loop {
             tokio::select! {
                 biased;
                 _ = &mut stopped => break,
                 _ = ticks.tick() => {
-                    if server.cast(msg.clone().into_server_msg()).is_err() {
+                    if !deliver() {
                         break;
                     }
                 }

@@ -10,7 +10,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::CallError;
-use crate::server::{Shared, in_server_scope};
+use crate::process::Shared;
+use crate::process::scope::in_server_scope;
 
 mod cell;
 

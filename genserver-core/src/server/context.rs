@@ -2,14 +2,15 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use crate::monitor::{self, Down, Exit, MonitorRef, Signal};
-use crate::server::{CLOSED, Direct, Shared, TRAPS_EXITS};
+use super::handle::Direct;
+use super::{GenServer, Info, InfoMessage, ServerRef};
+use crate::ExitReason;
+use crate::process::{Down, Exit, MonitorRef, Pid, ServerId, Shared, Signal, watchers};
+use crate::task::{Accepted, Control};
 use crate::timer::{self, TimerRef};
-use crate::{ExitReason, GenServer, Info, InfoMessage, Pid, ServerId, ServerRef};
 
 /// A handler's view of its own server: its handle, timers, `continue_with`, `stop`, and its
 /// monitors and links (`monitor`, `link`, `trap_exits`).
@@ -73,16 +74,6 @@ struct Signals<S: GenServer> {
     unlinked: HashSet<ServerId>,
 }
 
-/// What the message loop does with a signal.
-pub(crate) enum Accepted<M> {
-    /// Handle it as this info message.
-    Msg(M),
-    /// Exit with this reason (a linked server's abnormal exit, exits not trapped).
-    Exit(ExitReason),
-    /// Drop it (a demonitored monitor, an unlinked link, a normal exit not trapped).
-    Ignored,
-}
-
 impl<S: GenServer> Context<S> {
     pub(crate) fn new(server: Direct<S>, call_timeout: Duration) -> Self {
         Context {
@@ -92,10 +83,6 @@ impl<S: GenServer> Context<S> {
             stop: None,
             signals: None,
         }
-    }
-
-    pub(crate) fn server(&self) -> &Direct<S> {
-        &self.server
     }
 
     fn signals(&mut self) -> &mut Signals<S> {
@@ -109,43 +96,6 @@ impl<S: GenServer> Context<S> {
                 unlinked: HashSet::new(),
             })
         })
-    }
-
-    /// Turns a signal that reached the mailbox into what the loop does with it.
-    pub(crate) fn accept_signal(&mut self, signal: Signal) -> Accepted<S::Msg> {
-        let Some(signals) = self.signals.as_mut() else {
-            return Accepted::Ignored;
-        };
-        match signal {
-            Signal::Down(down) => match (signals.monitors.remove(&down.monitor), signals.down_into)
-            {
-                (Some(_), Some(down_into)) => Accepted::Msg(down_into(down)),
-                _ => Accepted::Ignored,
-            },
-            Signal::Exit(exit) => {
-                if signals.unlinked.remove(&exit.id) {
-                    Accepted::Ignored
-                } else if let Some(exit_into) = signals.exit_into {
-                    Accepted::Msg(exit_into(exit))
-                } else if exit.reason.is_normal() {
-                    Accepted::Ignored
-                } else {
-                    // Trapping was turned off after the signal was sent: follow the partner.
-                    Accepted::Exit(ExitReason::Linked {
-                        id: exit.id,
-                        reason: Box::new(exit.reason),
-                    })
-                }
-            }
-        }
-    }
-
-    pub(crate) fn take_continue(&mut self) -> Option<S::Msg> {
-        self.continues.as_mut()?.pop_front()
-    }
-
-    pub(crate) fn take_stop(&mut self) -> Option<ExitReason> {
-        self.stop.take().map(|reason| *reason)
     }
 
     /// This server's id.
@@ -227,7 +177,7 @@ impl<S: GenServer> Context<S> {
         signals
             .monitors
             .insert(monitor, Arc::downgrade(other.shared()));
-        if !monitor::add_monitor(other.shared(), monitor, &signals.me) {
+        if !watchers::add_monitor(other.shared(), monitor, &signals.me) {
             // Already gone: the `Down` comes through the mailbox all the same.
             self.server.signal(Signal::Down(Down {
                 monitor,
@@ -250,7 +200,7 @@ impl<S: GenServer> Context<S> {
             return false;
         };
         if let Some(target) = target.upgrade() {
-            monitor::remove_monitor(&target, monitor);
+            watchers::remove_monitor(&target, monitor);
         }
         true
     }
@@ -268,7 +218,7 @@ impl<S: GenServer> Context<S> {
     /// [`link`](Context::link) for an untyped [`Pid`].
     pub fn link_pid(&mut self, other: &Pid) {
         let me = self.signals().me.clone();
-        monitor::link(&me, other);
+        watchers::link(&me, other);
     }
 
     /// Removes the link with `other`, if any. No exit signal of `other` arrives after this,
@@ -280,8 +230,8 @@ impl<S: GenServer> Context<S> {
     /// [`unlink`](Context::unlink) for an untyped [`Pid`].
     pub fn unlink_pid(&mut self, other: &Pid) {
         let signals = self.signals();
-        let exited = other.shared().state.load(Ordering::Acquire) & CLOSED != 0;
-        if !monitor::unlink(&signals.me, other) && exited && signals.me.shared().traps_exits() {
+        let exited = other.shared().is_closed();
+        if !watchers::unlink(&signals.me, other) && exited && signals.me.shared().traps_exits() {
             // The link was gone already because `other` exited: its `Exit` message may be in
             // the mailbox, and is dropped when it comes out.
             signals.unlinked.insert(other.id());
@@ -297,14 +247,8 @@ impl<S: GenServer> Context<S> {
         S: Info<Exit>,
     {
         let signals = self.signals();
-        let shared = signals.me.shared().clone();
-        if trap {
-            signals.exit_into = Some(<S as Info<Exit>>::into_msg);
-            shared.state.fetch_or(TRAPS_EXITS, Ordering::AcqRel);
-        } else {
-            signals.exit_into = None;
-            shared.state.fetch_and(!TRAPS_EXITS, Ordering::AcqRel);
-        }
+        signals.exit_into = trap.then_some(<S as Info<Exit>>::into_msg);
+        signals.me.shared().set_traps_exits(trap);
     }
 
     /// Stops the server once the current handler returns; a call's reply is delivered first.
@@ -326,7 +270,10 @@ impl<S: GenServer> Context<S> {
     where
         M: InfoMessage<S> + Send + 'static,
     {
-        timer::send_after(self.server.clone(), delay, msg)
+        let server = self.server.clone();
+        timer::send_after(self.server.shared.clone(), delay, move || {
+            let _ = server.cast(msg.into_server_msg());
+        })
     }
 
     /// Sends a clone of `msg` to this server's `#[info]` handler every `period`, the first one
@@ -335,7 +282,54 @@ impl<S: GenServer> Context<S> {
     where
         M: InfoMessage<S> + Clone + Send + 'static,
     {
-        timer::send_interval(self.server.clone(), period, msg)
+        let server = self.server.clone();
+        timer::send_interval(self.server.shared.clone(), period, move || {
+            server.cast(msg.clone().into_server_msg()).is_ok()
+        })
+    }
+}
+
+/// What the message loop asks of the context between two messages.
+impl<S: GenServer> Control<S> for Context<S> {
+    #[inline]
+    fn record(&self) -> &Shared {
+        &self.server.shared
+    }
+
+    fn accept_signal(&mut self, signal: Signal) -> Accepted<S::Msg> {
+        let Some(signals) = self.signals.as_mut() else {
+            return Accepted::Ignored;
+        };
+        match signal {
+            Signal::Down(down) => match (signals.monitors.remove(&down.monitor), signals.down_into)
+            {
+                (Some(_), Some(down_into)) => Accepted::Msg(down_into(down)),
+                _ => Accepted::Ignored,
+            },
+            Signal::Exit(exit) => {
+                if signals.unlinked.remove(&exit.id) {
+                    Accepted::Ignored
+                } else if let Some(exit_into) = signals.exit_into {
+                    Accepted::Msg(exit_into(exit))
+                } else if exit.reason.is_normal() {
+                    Accepted::Ignored
+                } else {
+                    // Trapping was turned off after the signal was sent: follow the partner.
+                    Accepted::Exit(ExitReason::Linked {
+                        id: exit.id,
+                        reason: Box::new(exit.reason),
+                    })
+                }
+            }
+        }
+    }
+
+    fn take_continue(&mut self) -> Option<S::Msg> {
+        self.continues.as_mut()?.pop_front()
+    }
+
+    fn take_stop(&mut self) -> Option<ExitReason> {
+        self.stop.take().map(|reason| *reason)
     }
 }
 
@@ -345,7 +339,7 @@ impl<S: GenServer> Drop for Context<S> {
         if let Some(signals) = &self.signals {
             for (monitor, target) in &signals.monitors {
                 if let Some(target) = target.upgrade() {
-                    monitor::remove_monitor(&target, *monitor);
+                    watchers::remove_monitor(&target, *monitor);
                 }
             }
         }

@@ -25,9 +25,13 @@ use std::task::{Context, Poll, ready};
 
 use tokio::time::Sleep;
 
+use super::handle::Target;
+use super::{GenServer, ServerRef};
+use crate::process::Shared;
+use crate::process::scope::current_server;
 use crate::reply::{self, Received, Rx};
-use crate::server::{Mail, Shared, Target, current_server};
-use crate::{CallError, GenServer, ReplySender, ServerRef};
+use crate::task::Mail;
+use crate::{CallError, ReplySender};
 
 /// The general path of a call, boxed.
 type General<'a, R> = Pin<Box<dyn Future<Output = Result<R, CallError>> + Send + 'a>>;
@@ -213,5 +217,75 @@ fn direct<S: GenServer>(handle: &ServerRef<S>) -> &Shared {
     match &handle.target {
         Target::Direct(server) => &server.shared,
         Target::Named(_) => unreachable!("a name handle's call takes the general path"),
+    }
+}
+
+impl<S: GenServer> ServerRef<S> {
+    /// Makes a call: builds the message around a fresh reply channel, sends it and waits for
+    /// the reply, at most the call timeout. The generated client methods are built on this.
+    ///
+    /// Like an `async fn`, the future does nothing until it is polled: the message is sent
+    /// when it is first polled.
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    ///
+    /// struct Echo;
+    ///
+    /// #[genserver]
+    /// impl Echo {
+    ///     #[call]
+    ///     fn echo(&self, text: String) -> String { text }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let echo = Echo::start(Echo).await.unwrap();
+    /// // What the generated `echo.echo("hi".to_owned())` does:
+    /// let reply = echo
+    ///     .call(|reply_to| EchoMsg::Echo { text: "hi".to_owned(), reply_to })
+    ///     .await;
+    /// assert_eq!(reply, Ok("hi".to_owned()));
+    /// # }
+    /// ```
+    pub fn call<'a, R: Send + 'a>(
+        &'a self,
+        msg: impl FnOnce(ReplySender<R>) -> S::Msg + Send + 'a,
+    ) -> impl Future<Output = Result<R, CallError>> + 'a {
+        Call::new(self, msg, tokio::task::yield_now())
+    }
+
+    /// [`call`](ServerRef::call) through a name handle, or to a bounded mailbox.
+    pub(crate) async fn call_general<R: Send>(
+        &self,
+        msg: impl FnOnce(ReplySender<R>) -> S::Msg + Send,
+    ) -> Result<R, CallError> {
+        let server = match &self.target {
+            Target::Direct(server) => server,
+            // Resolve the name, then make the call on the server found.
+            Target::Named(name) => {
+                let pid = name.whereis().ok_or(CallError::NotRunning)?;
+                let server = pid.server_ref::<S>().ok_or(CallError::NotRunning)?;
+                return Box::pin(server.with_timeout(self.call_timeout).call(msg)).await;
+            }
+        };
+        if current_server() == server.shared.id.as_u64() {
+            return Err(CallError::CallingSelf);
+        }
+        let mut deadline = None;
+        if let Some(room) = &server.shared.room {
+            let until = *deadline.insert(reply::deadline_after(self.call_timeout));
+            match tokio::time::timeout_at(until, room.acquire()).await {
+                Ok(Ok(permit)) => permit.forget(),
+                Ok(Err(_closed)) => return Err(CallError::NotRunning),
+                Err(_elapsed) => return Err(CallError::Timeout),
+            }
+        }
+        let (reply_to, receiver) = reply::reply_channel();
+        server
+            .mailbox
+            .send(Mail::Msg(msg(reply_to)))
+            .map_err(|_| CallError::NotRunning)?;
+        reply::wait(receiver, &server.shared, deadline, self.call_timeout).await
     }
 }

@@ -1,0 +1,24 @@
+//! A server as everything else sees it: the record its handles share, its untyped handle, and
+//! who is told when it exits. It knows no server type: the typed handle implements its
+//! [`Process`] trait.
+//!
+//! - [`shared`]: [`Shared`], the record every handle of one server shares (exit reason, flags,
+//!   the task's abort handle), and how to wait for the exit;
+//! - [`scope`]: which server's task this thread is polling, to catch a handler calling itself;
+//! - [`pid`]: [`Pid`], the untyped handle, over the [`Process`] trait that the typed handle
+//!   implements;
+//! - [`signal`]: what the runtime tells a server of another's exit ([`Down`], [`Exit`]);
+//! - [`watchers`]: the monitors and links on a server, told when it exits.
+
+pub(crate) mod pid;
+pub(crate) mod scope;
+mod shared;
+mod signal;
+pub(crate) mod watchers;
+
+pub use crate::id::ServerId;
+pub use pid::Pid;
+pub(crate) use pid::Process;
+pub(crate) use shared::{Shared, with_restarts};
+pub(crate) use signal::Signal;
+pub use signal::{Down, Exit, MonitorRef};

@@ -1,0 +1,27 @@
+//! What users name: the [`GenServer`] trait they implement (through `#[genserver]`), the typed
+//! handle [`ServerRef`] and its calls, the start [`Options`], and the [`Context`] a handler
+//! gets.
+//!
+//! - [`behaviour`]: [`GenServer`], [`Info`], [`InfoMessage`] — and the server task's
+//!   `Behaviour`, which every `GenServer` is;
+//! - [`handle`]: [`ServerRef`], bound to one server or to a name: casts, stops, state,
+//!   monitors;
+//! - [`call`]: the future of a call (the crate's hot path);
+//! - [`downcast`]: from an untyped [`Pid`](crate::Pid) back to the typed handle;
+//! - [`options`]: [`Options`] and `start`, which spawns the server task;
+//! - [`context`]: [`Context`]: timers, `continue_with`, `stop`, monitors and links.
+
+mod behaviour;
+mod call;
+mod context;
+mod downcast;
+pub(crate) mod handle;
+mod options;
+
+pub use behaviour::{GenServer, Info, InfoMessage};
+pub use context::Context;
+pub use handle::{DEFAULT_CALL_TIMEOUT, ServerRef};
+pub use options::Options;
+
+#[cfg(test)]
+pub(crate) use options::task_future_size;

@@ -1,0 +1,197 @@
+//! [`Options`]: how to start a server, and the start itself.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::handle::{DEFAULT_CALL_TIMEOUT, Direct};
+use super::{Context, GenServer, ServerRef};
+use crate::process::Shared;
+use crate::registry::{Name, Registry};
+use crate::reply::{self, Received};
+use crate::task::run::run;
+use crate::{StartError, mailbox};
+
+/// How to start a server: `Counter::options().call_timeout(..).start(args)`.
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+///
+/// struct Echo;
+///
+/// #[genserver]
+/// impl Echo {
+///     #[call]
+///     fn echo(&self, text: String) -> String { text }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let echo = Echo::options()
+///     .call_timeout(Duration::from_secs(1))
+///     .mailbox_capacity(1_000)
+///     .start(Echo)
+///     .await
+///     .unwrap();
+/// assert_eq!(echo.echo("hi".into()).await.unwrap(), "hi");
+/// # }
+/// ```
+pub struct Options<S: GenServer> {
+    call_timeout: Duration,
+    mailbox_capacity: Option<usize>,
+    name: Option<Name>,
+    server: PhantomData<fn() -> S>,
+}
+
+impl<S: GenServer> Default for Options<S> {
+    fn default() -> Self {
+        Options {
+            call_timeout: DEFAULT_CALL_TIMEOUT,
+            mailbox_capacity: None,
+            name: None,
+            server: PhantomData,
+        }
+    }
+}
+
+impl<S: GenServer> fmt::Debug for Options<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("call_timeout", &self.call_timeout)
+            .field("mailbox_capacity", &self.mailbox_capacity)
+            .field("name", &self.name.as_ref().map(Name::name))
+            .finish()
+    }
+}
+
+impl<S: GenServer> Options<S> {
+    /// The default options: unbounded mailbox, 5 s call timeout.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The call timeout of the handles `start` returns (default 5 s).
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = timeout;
+        self
+    }
+
+    /// Bounds the mailbox to `capacity` messages: a cast to a full mailbox fails with
+    /// [`CastError::Full`] and a call waits for room (within its timeout). Stop requests are
+    /// never refused. Unbounded by default, like an Erlang mailbox.
+    pub fn mailbox_capacity(mut self, capacity: usize) -> Self {
+        self.mailbox_capacity = Some(capacity);
+        self
+    }
+
+    /// Registers the server under `name` in the local registry, before `init` runs (as OTP
+    /// does): `Counter::whereis(name)` finds it and `CounterRef::from_name(name)` reaches it.
+    /// If the name is taken, `start` returns [`StartError::AlreadyStarted`] with the holder and
+    /// runs nothing. The name is freed when the server exits, however it exits, and when its
+    /// init fails, before `start` returns the error.
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    ///
+    /// struct Config { debug: bool }
+    ///
+    /// #[genserver]
+    /// impl Config {
+    ///     #[call]
+    ///     fn debug(&self) -> bool { self.debug }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let config = Config::options().name("config").start(Config { debug: true }).await.unwrap();
+    /// assert_eq!(Config::whereis("config").unwrap().debug().await, Ok(true));
+    /// assert!(matches!(
+    ///     Config::options().name("config").start(Config { debug: false }).await,
+    ///     Err(StartError::AlreadyStarted(_))
+    /// ));
+    /// config.stop().await;
+    /// assert!(Config::whereis("config").is_none());
+    /// # }
+    /// ```
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Name::local(name.into()));
+        self
+    }
+
+    /// Registers the server under `name` in `registry` instead of the local registry: OTP's
+    /// `{:via, module, name}`. Reach it with [`ServerRef::whereis_via`] and
+    /// [`ServerRef::from_name_via`]. See [`Registry`] for an example.
+    pub fn via(mut self, registry: Arc<dyn Registry>, name: impl Into<String>) -> Self {
+        self.name = Some(Name::via(registry, name.into()));
+        self
+    }
+
+    /// Starts the server and returns its handle once `init` has succeeded.
+    pub async fn start(self, args: S::Args) -> Result<S::Ref, StartError<S::InitError>> {
+        let (mailbox, receiver) = mailbox::channel();
+        let shared = Arc::new(Shared::new(
+            std::any::type_name::<S>(),
+            self.mailbox_capacity,
+        ));
+        let server = Direct {
+            mailbox,
+            shared: shared.clone(),
+        };
+        let name = self.name.map(Arc::new);
+        if let Some(name) = &name {
+            // Registered before init, so a second start under the name fails without running.
+            name.register(server.pid(self.call_timeout))
+                .map_err(StartError::AlreadyStarted)?;
+        }
+        // An init that only moves its argument into place cannot fail: nothing to wait for.
+        let (started, init_result) = if S::INIT_IS_TRIVIAL {
+            (None, None)
+        } else {
+            let (started, init_result) = reply::reply_channel();
+            (Some(started), Some(init_result))
+        };
+        let ctx = Context::new(server.clone(), self.call_timeout);
+        let task = tokio::spawn(run::<S>(shared.clone(), ctx, name, receiver, args, started));
+        // Only this function sets it, once, right after the spawn.
+        shared.set_task(task);
+        let Some(mut init_result) = init_result else {
+            return Ok(S::Ref::from(ServerRef::from_direct(
+                server,
+                self.call_timeout,
+            )));
+        };
+        let error = match poll_fn(|cx| init_result.poll(cx)).await {
+            Received::Value(Ok(())) => {
+                return Ok(S::Ref::from(ServerRef::from_direct(
+                    server,
+                    self.call_timeout,
+                )));
+            }
+            Received::Value(Err(error)) => error,
+            // The task was dropped before init finished: it was killed.
+            Received::Closed | Received::NoReply => {
+                StartError::Panic("the server was killed during init".to_owned())
+            }
+        };
+        // A failed start leaves nothing behind: the name is free once the task is done.
+        shared.wait_exit().await;
+        Err(error)
+    }
+}
+
+/// The size of the task future of a server of type `S` (not spawned), for the tests.
+#[cfg(test)]
+pub(crate) fn task_future_size<S: GenServer>(args: S::Args) -> usize {
+    let (mailbox, receiver) = mailbox::channel();
+    let shared = Arc::new(Shared::new("probe", None));
+    let server = Direct::<S> {
+        mailbox,
+        shared: shared.clone(),
+    };
+    let ctx = Context::new(server, DEFAULT_CALL_TIMEOUT);
+    let future = run::<S>(shared, ctx, None, receiver, args, None);
+    size_of_val(&future)
+}
