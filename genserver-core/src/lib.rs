@@ -38,13 +38,16 @@ mod task;
 /// Timers: messages a server sends itself later.
 mod timer;
 
-pub use error::{CallError, CastError, StartError};
+pub use error::{CallError, CastError, RemoteError, StartError};
 pub use exit::ExitReason;
 pub use id::ServerId;
-pub use process::{Down, Exit, MonitorRef, Pid};
+pub use process::{Down, Exit, MonitorRef, Pid, RemoteProcess, StandIn};
 pub use registry::{LocalRegistry, Registry};
 pub use reply::{ReplySender, ReplyTo};
-pub use server::{Context, DEFAULT_CALL_TIMEOUT, GenServer, Info, InfoMessage, Options, ServerRef};
+pub use server::{
+    Context, DEFAULT_CALL_TIMEOUT, GenServer, Info, InfoMessage, Options, Remote, RemoteFuture,
+    ServerRef,
+};
 pub use supervisor::{
     ChildCounts, ChildInfo, ChildKind, ChildSpec, Restart, Shutdown, Strategy, Supervisor,
     SupervisorBuilder, SupervisorError, SupervisorMsg, SupervisorRef,

@@ -14,7 +14,7 @@ use crate::message::Outgoing;
 use crate::node::NodeInner;
 use crate::node::connection;
 use crate::node::outbox::Outbound;
-use crate::protocol::{self, Failure, Op};
+use crate::protocol::{self, Op};
 
 /// The size NATS counts for a message with these headers and this payload (`HPUB`'s total).
 fn wire_size(headers: &HeaderMap, payload: usize) -> usize {
@@ -49,13 +49,13 @@ pub(crate) async fn request(
     headers: HeaderMap,
     payload: Vec<u8>,
     timeout: Duration,
-) -> Result<Bytes, Failure> {
-    connection::check(&node.client)?;
-    check_size(node, wire_size(&headers, payload.len()))?;
+) -> Result<Bytes, CallError> {
+    connection::check(&node.client).map_err(CallError::Remote)?;
+    check_size(node, wire_size(&headers, payload.len())).map_err(CallError::Remote)?;
     node.outbox.flushed().await;
     // Armed before the request goes out: a drop while it is in flight ends it.
     let lost = node.connection.lost();
-    connection::check(&node.client)?;
+    connection::check(&node.client).map_err(CallError::Remote)?;
     let request = Request::new()
         .headers(headers)
         .payload(Bytes::from(payload))
@@ -64,23 +64,22 @@ pub(crate) async fn request(
         biased;
         reply = node.client.send_request(subject, request) => reply,
         () = lost => {
-            return Err(RemoteError::ConnectionLost(
+            return Err(CallError::Remote(RemoteError::ConnectionLost(
                 "the connection dropped while the call waited for its reply".to_owned(),
-            )
-            .into());
+            )));
         }
     };
     let message = reply.map_err(|error| match error.kind() {
-        RequestErrorKind::NoResponders => Failure::Call(CallError::NotRunning),
-        RequestErrorKind::TimedOut => Failure::Call(CallError::Timeout),
+        RequestErrorKind::NoResponders => CallError::NotRunning,
+        RequestErrorKind::TimedOut => CallError::Timeout,
         // Checked above; the limit changed in between (a reconnect to another server).
         RequestErrorKind::MaxPayloadExceeded => {
-            Failure::Remote(RemoteError::Transport(error.to_string()))
+            CallError::Remote(RemoteError::Transport(error.to_string()))
         }
         RequestErrorKind::InvalidSubject => {
-            Failure::Remote(RemoteError::Transport(error.to_string()))
+            CallError::Remote(RemoteError::Transport(error.to_string()))
         }
-        RequestErrorKind::Other => Failure::Remote(RemoteError::ConnectionLost(error.to_string())),
+        RequestErrorKind::Other => CallError::Remote(RemoteError::ConnectionLost(error.to_string())),
     })?;
     if let Some(kind) = message
         .headers
@@ -90,15 +89,14 @@ pub(crate) async fn request(
         return Err(protocol::failure_of_reply(kind.as_str(), &message.payload));
     }
     if let Some(status) = message.status.filter(|status| !status.is_success()) {
-        return Err(RemoteError::Transport(format!(
+        return Err(CallError::Remote(RemoteError::Transport(format!(
             "the NATS server answered with status {status}{}",
             message
                 .description
                 .as_deref()
                 .map(|text| format!(": {text}"))
                 .unwrap_or_default()
-        ))
-        .into());
+        ))));
     }
     Ok(message.payload)
 }
@@ -110,17 +108,16 @@ pub(crate) async fn call(
     subject: String,
     outgoing: Outgoing,
     timeout: Duration,
-) -> Result<(), Failure> {
+) -> Result<(), CallError> {
     let (handler, args, reply) = outgoing.into_parts();
     let Some(reply) = reply else {
-        return Err(
-            RemoteError::Transport(format!("`{handler}` is a cast: it cannot be called")).into(),
-        );
+        return Err(CallError::Remote(RemoteError::Transport(format!(
+            "`{handler}` is a cast: it cannot be called"
+        ))));
     };
     let headers = protocol::request_headers(Op::Call, handler, Some(timeout.as_millis()));
     let bytes = request(node, subject, headers, args, timeout).await?;
-    reply.complete(&bytes)?;
-    Ok(())
+    reply.complete(&bytes).map_err(CallError::Remote)
 }
 
 /// A cast: queues `outgoing` for `subject` and returns. At most once: delivered unless the
@@ -156,7 +153,7 @@ pub(crate) async fn ping(
     node: &NodeInner,
     subject: String,
     timeout: Duration,
-) -> Result<(), Failure> {
+) -> Result<(), CallError> {
     let headers = protocol::request_headers(Op::Ping, "", None);
     request(node, subject, headers, Vec::new(), timeout)
         .await

@@ -1,58 +1,7 @@
-//! The errors of the remote part: connecting a node, the failures only a network has, and
-//! remote starts.
+//! The errors of a node: connecting, and its operations on the bucket of names. The failures of
+//! one call are the runtime's [`RemoteError`], carried in `CallError::Remote`.
 
-use genserver_core::StartError;
-
-/// What only a network can do to one call or cast: the connection lost, a message that does
-/// not decode, a payload too large. It fails that one call; the connection and every other call
-/// go on.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RemoteError {
-    /// The connection to NATS was lost while the call waited for its reply. The request may or
-    /// may not have reached the server (and been handled): NATS delivers at most once.
-    #[error(
-        "the connection to NATS was lost before the reply came; the remote server may or may \
-         not have handled the call ({0})"
-    )]
-    ConnectionLost(String),
-    /// The node was not connected to NATS (it is reconnecting, or was closed): nothing was sent.
-    #[error("not connected to NATS (reconnecting or closed): the message was not sent")]
-    NotConnected,
-    /// A message did not decode: the request on the server's side, or the reply on the
-    /// caller's. Usually the two sides run versions of the server type whose messages differ
-    /// in a way the wire format does not tolerate (see the crate's schema rules).
-    #[error("a message did not decode: {0}")]
-    Decode(String),
-    /// A message could not be encoded (a `Serialize` impl failed).
-    #[error("a message could not be encoded: {0}")]
-    Encode(String),
-    /// The message is larger than the NATS server accepts (its `max_payload`, 1 MiB unless
-    /// configured otherwise).
-    #[error(
-        "the message is {size} bytes, more than the {max} bytes the NATS server accepts \
-         (its max_payload)"
-    )]
-    PayloadTooLarge {
-        /// The size of the message, headers included.
-        size: usize,
-        /// The server's limit.
-        max: usize,
-    },
-    /// The remote server has no handler of this name: it runs another version of the server
-    /// type.
-    #[error("the remote server has no handler `{0}`: it runs another version of the server type")]
-    UnknownMessage(String),
-    /// The message is of a kind that does not travel to another process (an `#[info]` message:
-    /// timers, monitors and other local events).
-    #[error(
-        "`{0}` is an info message: info messages are delivered locally only, never sent over NATS"
-    )]
-    NotRemote(String),
-    /// Another failure of the NATS client.
-    #[error("NATS error: {0}")]
-    Transport(String),
-}
+pub use genserver_core::RemoteError;
 
 /// Why a [`Node`](crate::Node) could not be made, or a remote operation of the node failed.
 #[derive(Debug, thiserror::Error)]
@@ -89,26 +38,12 @@ pub enum NodeError {
     Remote(#[from] RemoteError),
 }
 
-/// Who holds a name that a remote start asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Holder {
-    /// The name.
-    pub name: String,
-    /// The id of the node that holds it (see [`Node::id`](crate::Node::id)).
-    pub node: String,
-}
-
-/// Why a server started with a remote name or group did not start.
-#[derive(Debug, thiserror::Error)]
-pub enum RemoteStartError<E> {
-    /// The local start failed (init failed or panicked, or the name is taken in the local
-    /// registry); no name is held in the cluster.
-    #[error(transparent)]
-    Start(StartError<E>),
-    /// A live server elsewhere in the cluster holds the name.
-    #[error("a server is already running under the name {:?} on node {}", .0.name, .0.node)]
-    AlreadyStarted(Holder),
-    /// The name could not be claimed or the server not exposed (NATS or JetStream failed).
-    #[error(transparent)]
-    Node(#[from] NodeError),
+impl NodeError {
+    /// The error as a [`RemoteError`], for the runtime's `StartError::Remote`.
+    pub(crate) fn into_remote(self) -> RemoteError {
+        match self {
+            NodeError::Remote(error) => error,
+            other => RemoteError::Transport(other.to_string()),
+        }
+    }
 }

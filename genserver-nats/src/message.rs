@@ -12,11 +12,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use genserver_core::{CastError, GenServer, ReplySender, ServerRef};
+use genserver_core::{CallError, CastError, GenServer, ReplySender, ServerRef};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::protocol::Failure;
 use crate::{RemoteError, wire};
 
 /// A server's message enum that can travel over NATS.
@@ -69,6 +68,11 @@ use crate::{RemoteError, wire};
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "the messages of this server cannot travel to another process",
+    label = "not a message enum of a remote server",
+    note = "put `#[genserver(remote)]` on the server's impl block (and enable the `nats` feature of genserver)"
+)]
 pub trait RemoteMessage: Sized + Send + 'static {
     /// The caller's side: the wire form of this message. A call's form carries the decoder
     /// that completes its reply channel.
@@ -212,7 +216,7 @@ impl<'a> Incoming<'a> {
 }
 
 /// The future of a delivered call: the encoded reply, or how the call failed.
-pub type ReplyFuture = Pin<Box<dyn Future<Output = Result<Vec<u8>, Failure>> + Send>>;
+pub type ReplyFuture = Pin<Box<dyn Future<Output = Result<Vec<u8>, CallError>> + Send>>;
 
 /// A request handed to the local server.
 pub enum Delivery {
@@ -240,7 +244,7 @@ impl Delivery {
         let server = server.with_timeout(timeout);
         Delivery::Call(Box::pin(async move {
             let reply = server.call(msg).await?;
-            Ok(wire::encode(&reply)?)
+            wire::encode(&reply).map_err(CallError::Remote)
         }))
     }
 }

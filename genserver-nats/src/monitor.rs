@@ -9,7 +9,7 @@
 //! - the server's exit reason, published by its side once it has exited and freed its name;
 //! - [`ExitReason::NoProc`] if nobody serves the subject (as a local monitor of a name nobody
 //!   holds);
-//! - "no connection" when the server's node was not heard for three of its heartbeat intervals
+//! - [`ExitReason::NoConnection`] when the server's node was not heard for three of its heartbeat intervals
 //!   (its process died, or its connection or ours dropped), or at once when this node's own
 //!   connection to NATS drops: as in Erlang, where a monitor of a process on a node that
 //!   disconnects fires with `noconnection`.
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use crate::node::outbox::Outbound;
-use crate::protocol::{self, Failure, Op};
+use crate::protocol::{self, Op};
 use crate::{Node, client, wire};
 
 /// How long a monitor waits for the server to answer its `monitor` request.
@@ -45,7 +45,7 @@ pub(crate) struct MonitorReply {
 
 /// The reason of a monitor whose server's node can no longer be heard.
 pub(crate) fn no_connection() -> ExitReason {
-    ExitReason::Error("no connection: the server's node can no longer be heard".to_owned())
+    ExitReason::NoConnection
 }
 
 /// Tells the server, if the monitor is dropped before it fired, to forget it.
@@ -93,7 +93,7 @@ pub(crate) async fn monitor(node: Node, subject: String) -> ExitReason {
     let reply = match client::request(inner, subject.clone(), headers, body, MONITOR_TIMEOUT).await
     {
         Ok(reply) => reply,
-        Err(Failure::Call(CallError::NotRunning)) => return ExitReason::NoProc,
+        Err(CallError::NotRunning) => return ExitReason::NoProc,
         Err(_) => return no_connection(),
     };
     let mut demonitor = Demonitor {

@@ -47,7 +47,6 @@ use tokio::time::Instant;
 
 use crate::node::NodeInner;
 use crate::node::connection::Connection;
-use crate::protocol::Failure;
 use crate::{NodeError, client, wire};
 
 /// How long a start waits for a holder to answer the "is anyone there" ping.
@@ -207,10 +206,10 @@ impl Names {
                 let subject = node.subjects.server(&current.incarnation);
                 match client::ping(node, subject, PING_TIMEOUT).await {
                     Ok(()) => return Err(ClaimError::Held(current.clone())),
-                    Err(Failure::Call(CallError::NotRunning | CallError::Timeout)) => {}
-                    Err(Failure::Remote(error)) => return Err(NodeError::from(error).into()),
+                    Err(CallError::NotRunning | CallError::Timeout) => {}
+                    Err(CallError::Remote(error)) => return Err(NodeError::from(error).into()),
                     // Any other answer comes from someone who is there.
-                    Err(Failure::Call(_)) => return Err(ClaimError::Held(current.clone())),
+                    Err(_) => return Err(ClaimError::Held(current.clone())),
                 }
             }
             holder = current.clone();

@@ -22,7 +22,8 @@
 //!
 //! - `Genserver-Op`: `call`, `cast`, `ping` (answered by the serving side without the server),
 //!   `monitor` (body: the subject where the exit reason goes; reply: the server's node,
-//!   incarnation and heartbeat interval), `demonitor` (body: that subject);
+//!   incarnation and heartbeat interval), `demonitor` (body: that subject), `stop` (body: the
+//!   exit reason; the reply, if asked for, comes once the server has exited), `kill`;
 //! - `Genserver-Msg`: the handler's name (`increment`), for `call` and `cast`;
 //! - `Genserver-Timeout`: the caller's timeout in milliseconds, for `call`: the server side
 //!   gives up waiting for the local reply then too.
@@ -79,6 +80,10 @@ pub enum Op {
     Monitor,
     /// Forget a monitor made with [`Op::Monitor`] (the subject in the body).
     Demonitor,
+    /// Stop with the exit reason in the body; answered (if asked) once the server has exited.
+    Stop,
+    /// End at once, without `terminate`.
+    Kill,
 }
 
 impl Op {
@@ -90,6 +95,8 @@ impl Op {
             Op::Ping => "ping",
             Op::Monitor => "monitor",
             Op::Demonitor => "demonitor",
+            Op::Stop => "stop",
+            Op::Kill => "kill",
         }
     }
 
@@ -101,78 +108,67 @@ impl Op {
             "ping" => Some(Op::Ping),
             "monitor" => Some(Op::Monitor),
             "demonitor" => Some(Op::Demonitor),
+            "stop" => Some(Op::Stop),
+            "kill" => Some(Op::Kill),
             _ => None,
         }
     }
 }
 
-/// How a remote call failed: as a local one would, or in a way only a network can.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Failure {
-    /// Ended as a local call ends.
-    #[error(transparent)]
-    Call(#[from] CallError),
-    /// Ended by the network or the wire format.
-    #[error(transparent)]
-    Remote(#[from] RemoteError),
-}
-
 /// The `Genserver-Error` value and body of a failed call's reply.
-pub(crate) fn error_reply(failure: &Failure) -> (&'static str, Vec<u8>) {
+pub(crate) fn error_reply(failure: &CallError) -> (&'static str, Vec<u8>) {
     match failure {
-        Failure::Call(CallError::Exited(reason)) => ("exited", wire::encode_exit(reason)),
-        Failure::Call(CallError::Timeout) => ("timeout", Vec::new()),
-        Failure::Call(CallError::NotRunning) => ("not_running", Vec::new()),
-        Failure::Call(CallError::NoReply) => ("no_reply", Vec::new()),
-        Failure::Call(CallError::CallingSelf) => ("calling_self", Vec::new()),
-        Failure::Remote(RemoteError::Decode(text)) => ("decode", text.clone().into_bytes()),
-        Failure::Remote(RemoteError::Encode(text)) => ("encode", text.clone().into_bytes()),
-        Failure::Remote(RemoteError::UnknownMessage(name)) => {
+        CallError::Exited(reason)) => ("exited", wire::encode_exit(reason)),
+        CallError::Timeout) => ("timeout", Vec::new()),
+        CallError::NotRunning) => ("not_running", Vec::new()),
+        CallError::NoReply) => ("no_reply", Vec::new()),
+        CallError::CallingSelf) => ("calling_self", Vec::new()),
+        CallError::Remote(RemoteError::Decode(text)) => ("decode", text.clone().into_bytes()),
+        CallError::Remote(RemoteError::Encode(text)) => ("encode", text.clone().into_bytes()),
+        CallError::Remote(RemoteError::UnknownMessage(name)) => {
             ("unknown_message", name.clone().into_bytes())
         }
-        Failure::Remote(RemoteError::NotRemote(name)) => ("not_remote", name.clone().into_bytes()),
-        Failure::Remote(RemoteError::PayloadTooLarge { size, max }) => {
+        CallError::Remote(RemoteError::NotRemote(name)) => ("not_remote", name.clone().into_bytes()),
+        CallError::Remote(RemoteError::PayloadTooLarge { size, max }) => {
             ("too_large", format!("{size} {max}").into_bytes())
         }
-        Failure::Remote(other) => ("transport", other.to_string().into_bytes()),
+        CallError::Remote(other) => ("transport", other.to_string().into_bytes()),
     }
 }
 
 /// The failure a reply with `Genserver-Error: kind` stands for.
-pub(crate) fn failure_of_reply(kind: &str, body: &[u8]) -> Failure {
+pub(crate) fn failure_of_reply(kind: &str, body: &[u8]) -> CallError {
     let text = || String::from_utf8_lossy(body).into_owned();
     match kind {
         "exited" => match wire::decode_exit(body) {
-            Ok(reason) => CallError::Exited(reason).into(),
-            Err(error) => error.into(),
+            Ok(reason) => CallError::Exited(reason),
+            Err(error) => CallError::Remote(error),
         },
-        "timeout" => CallError::Timeout.into(),
-        "not_running" => CallError::NotRunning.into(),
-        "no_reply" => CallError::NoReply.into(),
-        "calling_self" => CallError::CallingSelf.into(),
-        "decode" => RemoteError::Decode(format!(
+        "timeout" => CallError::Timeout,
+        "not_running" => CallError::NotRunning,
+        "no_reply" => CallError::NoReply,
+        "calling_self" => CallError::CallingSelf,
+        "decode" => CallError::Remote(RemoteError::Decode(format!(
             "the remote server could not decode the request: {}",
             text()
-        ))
-        .into(),
-        "encode" => RemoteError::Encode(format!(
+        ))),
+        "encode" => CallError::Remote(RemoteError::Encode(format!(
             "the remote server could not encode the reply: {}",
             text()
-        ))
-        .into(),
-        "unknown_message" => RemoteError::UnknownMessage(text()).into(),
-        "not_remote" => RemoteError::NotRemote(text()).into(),
+        ))),
+        "unknown_message" => CallError::Remote(RemoteError::UnknownMessage(text())),
+        "not_remote" => CallError::Remote(RemoteError::NotRemote(text())),
         "too_large" => {
             let text = text();
             let mut numbers = text.split(' ').map(str::parse::<usize>);
             match (numbers.next(), numbers.next()) {
                 (Some(Ok(size)), Some(Ok(max))) => {
-                    RemoteError::PayloadTooLarge { size, max }.into()
+                    CallError::Remote(RemoteError::PayloadTooLarge { size, max })
                 }
-                _ => RemoteError::Transport(format!("reply too large: {text}")).into(),
+                _ => CallError::Remote(RemoteError::Transport(format!("reply too large: {text}"))),
             }
         }
-        other => RemoteError::Transport(format!("{other}: {}", text())).into(),
+        other => CallError::Remote(RemoteError::Transport(format!("{other}: {}", text()))),
     }
 }
 
@@ -307,27 +303,27 @@ mod tests {
 
     #[test]
     fn every_failure_survives_the_trip_through_a_reply() {
-        let failures: Vec<Failure> = vec![
-            CallError::Exited(ExitReason::Panic("boom".into())).into(),
-            CallError::Exited(ExitReason::Normal).into(),
-            CallError::Timeout.into(),
-            CallError::NotRunning.into(),
-            CallError::NoReply.into(),
-            CallError::CallingSelf.into(),
-            RemoteError::UnknownMessage("increment".into()).into(),
-            RemoteError::NotRemote("on_tick".into()).into(),
-            RemoteError::PayloadTooLarge {
+        let failures: Vec<CallError> = vec![
+            CallError::Exited(ExitReason::Panic("boom".into())),
+            CallError::Exited(ExitReason::NoConnection),
+            CallError::Exited(ExitReason::Normal),
+            CallError::Timeout,
+            CallError::NotRunning,
+            CallError::NoReply,
+            CallError::CallingSelf,
+            CallError::Remote(RemoteError::UnknownMessage("increment".into())),
+            CallError::Remote(RemoteError::NotRemote("on_tick".into())),
+            CallError::Remote(RemoteError::PayloadTooLarge {
                 size: 2_000_000,
                 max: 1_048_576,
-            }
-            .into(),
+            }),
         ];
         for failure in failures {
             let (kind, body) = error_reply(&failure);
             assert_eq!(failure_of_reply(kind, &body), failure, "{kind}");
         }
-        let (kind, body) = error_reply(&RemoteError::Decode("bad map".into()).into());
-        let Failure::Remote(RemoteError::Decode(text)) = failure_of_reply(kind, &body) else {
+        let (kind, body) = error_reply(&CallError::Remote(RemoteError::Decode("bad map".into())));
+        let CallError::Remote(RemoteError::Decode(text)) = failure_of_reply(kind, &body) else {
             panic!("a decode failure stays one");
         };
         assert!(
@@ -336,11 +332,11 @@ mod tests {
         );
         assert!(matches!(
             failure_of_reply("exited", b"\xc1"),
-            Failure::Remote(RemoteError::Decode(_))
+            CallError::Remote(RemoteError::Decode(_))
         ));
         assert!(matches!(
             failure_of_reply("from_the_future", b"x"),
-            Failure::Remote(RemoteError::Transport(_))
+            CallError::Remote(RemoteError::Transport(_))
         ));
     }
 }

@@ -27,7 +27,7 @@ use genserver_core::{CallError, DEFAULT_CALL_TIMEOUT, GenServer, ServerRef};
 use crate::message::{Delivery, Incoming, RemoteMessage, ReplyFuture};
 use crate::monitor::{self, MonitorReply, MonitorRequest};
 use crate::names::Lease;
-use crate::protocol::{self, Failure, Op};
+use crate::protocol::{self, Op};
 use crate::{Node, RemoteError, wire};
 
 /// What makes a local server reachable: its subscriptions, and the lease of its key.
@@ -39,7 +39,7 @@ pub(crate) struct Exposure {
     pub(crate) label: String,
 }
 
-type Pending = Pin<Box<dyn Future<Output = (Option<Subject>, Result<Vec<u8>, Failure>)> + Send>>;
+type Pending = Pin<Box<dyn Future<Output = (Option<Subject>, Result<Vec<u8>, CallError>)> + Send>>;
 
 /// Serves `server` on `exposure`'s subjects until the server exits.
 pub(crate) async fn serve<S>(node: Node, server: ServerRef<S>, exposure: Exposure)
@@ -155,7 +155,7 @@ where
             // A server that has exited (its task is gone, this loop has not seen it yet) is not
             // there: a start that asks must not take it for a live holder.
             Op::Ping if !self.server.is_alive() => {
-                self.reply(reply, Err(CallError::NotRunning.into())).await;
+                self.reply(reply, Err(CallError::NotRunning)).await;
             }
             Op::Ping => self.reply(reply, Ok(Vec::new())).await,
             Op::Monitor => match wire::decode::<MonitorRequest>(&payload) {
@@ -167,7 +167,7 @@ where
                         heartbeat_ms: u64::try_from(self.node.inner.config.heartbeat.as_millis())
                             .unwrap_or(u64::MAX),
                     };
-                    self.reply(reply, wire::encode(&answer).map_err(Failure::from))
+                    self.reply(reply, wire::encode(&answer).map_err(CallError::Remote))
                         .await;
                 }
                 Err(error) => self.invalid(reply, error).await,
@@ -179,6 +179,22 @@ where
                 }
                 Err(error) => self.invalid(reply, error).await,
             },
+            Op::Stop => match wire::decode_exit(&payload) {
+                Ok(reason) => {
+                    let server = self.server.clone();
+                    let client = self.node.inner.client.clone();
+                    // Stopping waits for terminate: not in this loop, which must go on
+                    // answering the callers still queued.
+                    tokio::spawn(async move {
+                        server.stop_with(reason).await;
+                        if let Some(reply) = reply {
+                            let _ = client.publish(reply, Bytes::new()).await;
+                        }
+                    });
+                }
+                Err(error) => self.invalid(reply, error).await,
+            },
+            Op::Kill => self.server.kill(),
             Op::Call | Op::Cast => {
                 let Some(handler) = header(protocol::MSG) else {
                     let error = RemoteError::Decode(format!(
@@ -203,7 +219,7 @@ where
                             let error = RemoteError::Transport(format!(
                                 "`{handler}` is a cast: it sends no reply"
                             ));
-                            self.reply(reply, Err(error.into())).await;
+                            self.reply(reply, Err(CallError::Remote(error))).await;
                         }
                     }
                     Ok(Delivery::Call(future)) => self.start_call(reply, future).await,
@@ -234,7 +250,7 @@ where
                 .stats
                 .error_replies
                 .fetch_add(1, Ordering::Relaxed);
-            self.reply(reply, Err(error.into())).await;
+            self.reply(reply, Err(CallError::Remote(error))).await;
         } else {
             self.count_dropped();
         }
@@ -249,12 +265,12 @@ where
     }
 
     /// Sends the reply of a call; a reply too large for NATS is replaced by an error saying so.
-    async fn reply(&mut self, reply: Option<Subject>, result: Result<Vec<u8>, Failure>) {
+    async fn reply(&mut self, reply: Option<Subject>, result: Result<Vec<u8>, CallError>) {
         let Some(subject) = reply else { return };
         let client = &self.node.inner.client;
         let max = client.max_payload();
         let result = match result {
-            Ok(bytes) if bytes.len() > max => Err(Failure::Remote(RemoteError::PayloadTooLarge {
+            Ok(bytes) if bytes.len() > max => Err(CallError::Remote(RemoteError::PayloadTooLarge {
                 size: bytes.len(),
                 max,
             })),

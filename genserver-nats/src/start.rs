@@ -12,22 +12,83 @@
 //! 4. subscribe to its subjects, and serve until it exits.
 
 use futures_util::StreamExt as _;
-use genserver_core::{GenServer, Options, ServerRef};
+use genserver_core::{GenServer, Options, RemoteError, ServerId, ServerRef, StartError};
 
+use crate::handle::{Address, RemoteHandle};
 use crate::message::RemoteMessage;
 use crate::names::{ClaimError, Claimant, Release};
 use crate::protocol::{self, Op};
 use crate::serve::{self, Exposure};
-use crate::{Holder, Node, NodeError, RemoteError, RemoteStartError};
+use crate::Node;
 
 /// Where a remote server is reached.
 #[derive(Debug, Clone)]
 enum Exposed {
     Name(String),
     Group(String),
+    /// `.remote(&node)` without a name: refused at start.
+    Unnamed,
 }
 
-/// The options of a server that other processes reach through a [`Node`].
+/// `.remote(&node)` and `.remote_group(&node, group)` on a server's [`Options`]: a server
+/// that other processes reach. In the prelude of `genserver` with its `nats` feature.
+///
+/// ```no_run
+/// # use genserver::prelude::*;
+/// use genserver::remote::{Node, RemoteOptionsExt};
+/// # #[derive(Default)] pub struct Counter { value: i64 }
+/// # #[genserver(remote)]
+/// # impl Counter {
+/// #     #[call] pub fn increment(&mut self) -> i64 { self.value += 1; self.value }
+/// # }
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let node = Node::connect("nats://127.0.0.1:4222").await?;
+/// let counter = Counter::options()
+///     .name("counter")
+///     .remote(&node)
+///     .start(Counter::default())
+///     .await?;
+/// # Ok(())
+/// # }
+/// ```
+pub trait RemoteOptionsExt<S: GenServer>: Sized {
+    /// Makes the server reachable through `node` under its name (given with `.name(..)`
+    /// before), which is then unique in the cluster: a second start anywhere fails with
+    /// `StartError::AlreadyStarted`. The name is freed when the server exits, and within the
+    /// lease (see [`NodeBuilder::lease`](crate::NodeBuilder::lease)) when its process dies or
+    /// its connection drops. The server is registered locally under the name too.
+    fn remote(self, node: &Node) -> RemoteOptions<S>;
+
+    /// Makes the server a member of `group` through `node`: the members of a group share its
+    /// calls and casts (`node.group::<S>(group)`), and `node.multi_call` reaches them all.
+    fn remote_group(self, node: &Node, group: impl Into<String>) -> RemoteOptions<S>;
+}
+
+impl<S: GenServer> RemoteOptionsExt<S> for Options<S> {
+    fn remote(self, node: &Node) -> RemoteOptions<S> {
+        let exposed = match self.registered_name() {
+            Some(name) => Exposed::Name(name.to_owned()),
+            None => Exposed::Unnamed,
+        };
+        RemoteOptions {
+            node: node.clone(),
+            options: self,
+            exposed,
+        }
+    }
+
+    fn remote_group(self, node: &Node, group: impl Into<String>) -> RemoteOptions<S> {
+        RemoteOptions {
+            node: node.clone(),
+            options: self,
+            exposed: Exposed::Group(group.into()),
+        }
+    }
+}
+
+/// The options of a server that other processes reach through a [`Node`], from
+/// [`RemoteOptionsExt`].
 pub struct RemoteOptions<S: GenServer> {
     node: Node,
     options: Options<S>,
@@ -49,57 +110,61 @@ where
     S: GenServer,
     S::Msg: RemoteMessage,
 {
-    /// A server started with `options`, reached as `name` from every node with the same
-    /// prefix. The name is unique in the cluster.
-    pub fn named(node: &Node, options: Options<S>, name: impl Into<String>) -> Self {
-        RemoteOptions {
-            node: node.clone(),
-            options,
-            exposed: Exposed::Name(name.into()),
-        }
-    }
-
-    /// A server started with `options`, one of the members of `group`, which share the
-    /// group's calls and casts.
-    pub fn group(node: &Node, options: Options<S>, group: impl Into<String>) -> Self {
-        RemoteOptions {
-            node: node.clone(),
-            options,
-            exposed: Exposed::Group(group.into()),
-        }
-    }
-
     /// Starts the server and makes it reachable; returns its local handle once both are done.
-    pub async fn start(self, args: S::Args) -> Result<S::Ref, RemoteStartError<S::InitError>> {
+    ///
+    /// Fails with `StartError::AlreadyStarted` (a stand-in `Pid` of the holder, which can be
+    /// monitored) if a live server holds the name anywhere in the cluster, and with
+    /// `StartError::Remote` if the name could not be claimed (NATS or JetStream failed, or no
+    /// name was given); nothing runs then.
+    pub async fn start(self, args: S::Args) -> Result<S::Ref, StartError<S::InitError>> {
         let RemoteOptions {
             node,
             options,
             exposed,
         } = self;
         let inner = &node.inner;
-        let names = node.names().await?;
+        let remote = |error: crate::NodeError| StartError::Remote(error.into_remote());
         let incarnation = node.new_id();
-        let claimant = Claimant {
-            node: node.id().to_owned(),
-            incarnation: incarnation.clone(),
-        };
-        let (key, release, label) = match &exposed {
-            Exposed::Name(name) => (inner.subjects.name_key(name), Release::Delete, name.clone()),
+        // The key, what becomes of it at exit, the label, and the shared subject (with the
+        // queue group of a group).
+        let (key, release, label, subject, queue) = match &exposed {
+            Exposed::Name(name) => (
+                inner.subjects.name_key(name),
+                Release::Delete,
+                name.clone(),
+                inner.subjects.name(name),
+                None,
+            ),
             Exposed::Group(group) => (
                 inner.subjects.member_key(group, &incarnation),
                 Release::Purge,
                 group.clone(),
+                inner.subjects.group(group),
+                Some(inner.subjects.queue(group)),
             ),
+            Exposed::Unnamed => {
+                return Err(StartError::Remote(RemoteError::Transport(
+                    "a remote server needs a name: call `.name(..)` before `.remote(..)`, or use \
+                     `.remote_group(..)`"
+                        .to_owned(),
+                )));
+            }
+        };
+        let names = node.names().await.map_err(remote)?;
+        let claimant = Claimant {
+            node: node.id().to_owned(),
+            incarnation: incarnation.clone(),
         };
         let revision = match names.claim(inner, &key, &claimant).await {
             Ok(revision) => revision,
-            Err(ClaimError::Held(holder)) => {
-                return Err(RemoteStartError::AlreadyStarted(Holder {
-                    name: label,
-                    node: holder.node,
-                }));
+            Err(ClaimError::Held(_)) => {
+                // A stand-in that follows the holder of the name, as a local `AlreadyStarted`
+                // gives the holder's `Pid`.
+                let holder = RemoteHandle::new(&node, Address::Name(label))
+                    .stand_in(std::any::type_name::<S>(), ServerId::unique());
+                return Err(StartError::AlreadyStarted(holder));
             }
-            Err(ClaimError::Node(error)) => return Err(error.into()),
+            Err(ClaimError::Node(error)) => return Err(remote(error)),
         };
         let lease = names.keep(key, &claimant, revision, inner.connection.clone(), release);
         let mut own = match inner
@@ -110,7 +175,7 @@ where
             Ok(own) => own,
             Err(error) => {
                 lease.release().await;
-                return Err(NodeError::from(RemoteError::Transport(error.to_string())).into());
+                return Err(StartError::Remote(RemoteError::Transport(error.to_string())));
             }
         };
         // While init runs, answer pings (a live holder) and nothing else yet.
@@ -128,25 +193,20 @@ where
             Ok(handle) => handle,
             Err(error) => {
                 lease.release().await;
-                return Err(RemoteStartError::Start(error));
+                return Err(error);
             }
         };
         let server: ServerRef<S> = handle.as_ref().clone();
-        let shared = match &exposed {
-            Exposed::Name(name) => inner.client.subscribe(inner.subjects.name(name)).await,
-            Exposed::Group(group) => {
-                inner
-                    .client
-                    .queue_subscribe(inner.subjects.group(group), inner.subjects.queue(group))
-                    .await
-            }
+        let shared = match queue {
+            Some(queue) => inner.client.queue_subscribe(subject, queue).await,
+            None => inner.client.subscribe(subject).await,
         };
         let shared = match shared {
             Ok(shared) => shared,
             Err(error) => {
                 server.stop().await;
                 lease.release().await;
-                return Err(NodeError::from(RemoteError::Transport(error.to_string())).into());
+                return Err(StartError::Remote(RemoteError::Transport(error.to_string())));
             }
         };
         // The NATS server has the subscriptions before `start` returns.
@@ -179,7 +239,7 @@ async fn answer_during_init(node: &Node, request: async_nats::Message) {
     let _ = if is_ping {
         client.publish(reply, bytes::Bytes::new()).await
     } else {
-        let (kind, body) = protocol::error_reply(&genserver_core::CallError::NotRunning.into());
+        let (kind, body) = protocol::error_reply(&genserver_core::CallError::NotRunning);
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(protocol::ERROR, kind);
         client

@@ -112,6 +112,7 @@ fn exit_to_wire(reason: &ExitReason) -> WireExit {
         ExitReason::Panic(message) => WireExit::with_message("panic", message),
         ExitReason::Error(message) => WireExit::with_message("error", message),
         ExitReason::NoProc => WireExit::kind("noproc"),
+        ExitReason::NoConnection => WireExit::kind("noconnection"),
         ExitReason::Linked { id, reason } => WireExit {
             partner: Some(id.as_u64()),
             reason: Some(Box::new(exit_to_wire(reason))),
@@ -132,6 +133,7 @@ fn exit_from_wire(wire: WireExit) -> ExitReason {
         "panic" => ExitReason::Panic(message),
         "error" => ExitReason::Error(message),
         "noproc" => ExitReason::NoProc,
+        "noconnection" => ExitReason::NoConnection,
         "linked" => {
             let partner = wire
                 .partner
@@ -248,6 +250,7 @@ mod tests {
             ExitReason::Panic("boom".into()),
             ExitReason::Error("bad".into()),
             ExitReason::NoProc,
+            ExitReason::NoConnection,
         ] {
             assert_eq!(decode_exit(&encode_exit(&reason)).unwrap(), reason);
         }

@@ -8,12 +8,15 @@
 //! - [`pid`]: [`Pid`], the untyped handle, over the [`Process`] trait that the typed handle
 //!   implements;
 //! - [`signal`]: what the runtime tells a server of another's exit ([`Down`], [`Exit`]);
-//! - [`watchers`]: the monitors and links on a server, told when it exits.
+//! - [`watchers`]: the monitors and links on a server, told when it exits;
+//! - [`stand_in`]: the stand-in [`Pid`] of a server in another process, which a transport
+//!   marks exited.
 
 pub(crate) mod pid;
 pub(crate) mod scope;
 mod shared;
 mod signal;
+mod stand_in;
 pub(crate) mod watchers;
 
 pub use crate::id::ServerId;
@@ -22,3 +25,4 @@ pub(crate) use pid::Process;
 pub(crate) use shared::{Shared, with_restarts};
 pub(crate) use signal::Signal;
 pub use signal::{Down, Exit, MonitorRef};
+pub use stand_in::{RemoteProcess, StandIn};

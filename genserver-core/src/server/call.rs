@@ -16,8 +16,8 @@
 //! multi-thread runtime often a wake-up of the thread that drives the timers), so the common
 //! call never registers one: see `docs/performance.md`.
 //!
-//! Calls through a name handle, or to a server with a bounded mailbox, take the general path,
-//! an `async fn` boxed into the same future.
+//! Calls through a name handle or a remote one, or to a server with a bounded mailbox, take the
+//! general path, an `async fn` boxed into the same future.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -216,7 +216,9 @@ fn finish<'a, S: GenServer, R: Send + 'a, F>(
 fn direct<S: GenServer>(handle: &ServerRef<S>) -> &Shared {
     match &handle.target {
         Target::Direct(server) => &server.shared,
-        Target::Named(_) => unreachable!("a name handle's call takes the general path"),
+        Target::Named(_) | Target::Remote(_) => {
+            unreachable!("a name or remote handle's call takes the general path")
+        }
     }
 }
 
@@ -267,6 +269,15 @@ impl<S: GenServer> ServerRef<S> {
                 let pid = name.whereis().ok_or(CallError::NotRunning)?;
                 let server = pid.server_ref::<S>().ok_or(CallError::NotRunning)?;
                 return Box::pin(server.with_timeout(self.call_timeout).call(msg)).await;
+            }
+            // The transport sends the message and completes its reply channel with the reply.
+            Target::Remote(remote) => {
+                let (reply_to, mut receiver) = reply::reply_channel();
+                remote.remote.call(msg(reply_to), self.call_timeout).await?;
+                return match receiver.try_recv() {
+                    Some(Received::Value(value)) => Ok(value),
+                    _ => Err(CallError::NoReply),
+                };
             }
         };
         if current_server() == server.shared.id.as_u64() {

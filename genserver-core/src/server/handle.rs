@@ -5,6 +5,7 @@ use std::future::{Future, poll_fn};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::remote::RemoteTarget;
 use super::{GenServer, InfoMessage};
 use crate::process::pid::no_process;
 use crate::process::scope::current_server;
@@ -12,7 +13,7 @@ use crate::process::{Pid, Shared, Signal};
 use crate::registry::{LocalRegistry, Name, Registry};
 use crate::reply::{self, Received};
 use crate::task::{Mail, ServerStats, StopRequest};
-use crate::{CallError, CastError, ExitReason, ReplyTo, ServerId, mailbox};
+use crate::{CallError, CastError, ExitReason, RemoteError, ReplyTo, ServerId, mailbox};
 
 /// OTP's default call timeout.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -27,7 +28,8 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// ([`from_name`](ServerRef::from_name)). A name handle resolves the name each time it is used,
 /// so it follows the server across restarts; while no server holds the name, its calls fail at
 /// once with [`CallError::NotRunning`] and it behaves like a handle to a server that has exited
-/// with [`ExitReason::NoProc`].
+/// with [`ExitReason::NoProc`]. A remote handle ([`from_remote`](ServerRef::from_remote))
+/// reaches a server in another process through a transport, by name too.
 pub struct ServerRef<S: GenServer> {
     pub(crate) target: Target<S>,
     pub(crate) call_timeout: Duration,
@@ -39,6 +41,8 @@ pub(crate) enum Target<S: GenServer> {
     Direct(Direct<S>),
     /// Whichever server holds the name when a message is sent.
     Named(Arc<Name>),
+    /// A server in another process, through a transport.
+    Remote(Arc<RemoteTarget<S>>),
 }
 
 /// A handle bound to one server: its mailbox and the record its handles share.
@@ -61,6 +65,7 @@ impl<S: GenServer> Clone for Target<S> {
         match self {
             Target::Direct(server) => Target::Direct(server.clone()),
             Target::Named(name) => Target::Named(name.clone()),
+            Target::Remote(remote) => Target::Remote(remote.clone()),
         }
     }
 }
@@ -87,6 +92,12 @@ impl<S: GenServer> fmt::Debug for ServerRef<S> {
                 "ServerRef<{}>({:?})",
                 std::any::type_name::<S>(),
                 name.name()
+            ),
+            Target::Remote(remote) => write!(
+                f,
+                "ServerRef<{}>(remote {:?})",
+                std::any::type_name::<S>(),
+                remote.remote.name()
             ),
         }
     }
@@ -228,32 +239,43 @@ impl<S: GenServer> ServerRef<S> {
         }
     }
 
-    /// The name this handle resolves, if it was made with [`from_name`](ServerRef::from_name).
+    /// The name this handle resolves, if it was made with [`from_name`](ServerRef::from_name)
+    /// (or is a remote handle: the name or group it reaches).
     pub fn name(&self) -> Option<&str> {
         match &self.target {
             Target::Direct(_) => None,
             Target::Named(name) => Some(name.name()),
+            Target::Remote(remote) => Some(remote.remote.name()),
         }
     }
 
-    /// Runs `f` on the server this handle reaches now, if there is one.
+    /// Runs `f` on the local server this handle reaches now, if there is one.
     fn with_server<R>(&self, f: impl FnOnce(&Direct<S>) -> R) -> Option<R> {
         match &self.target {
             Target::Direct(server) => Some(f(server)),
             Target::Named(name) => name.whereis().as_ref().and_then(Pid::direct::<S>).map(f),
+            Target::Remote(_) => None,
         }
     }
 
     /// The server's id. For a name handle, the id of the server holding the name now, or while
-    /// none does, an id that belongs to no server.
+    /// none does, an id that belongs to no server. For a remote handle, an id of its own that
+    /// stands for the remote server here.
     pub fn id(&self) -> ServerId {
+        if let Target::Remote(remote) = &self.target {
+            return remote.id;
+        }
         self.with_server(|server| server.shared.id)
             .unwrap_or_else(|| no_process().id)
     }
 
     /// `true` until the server has exited (while `terminate` runs it is still alive). For a name
-    /// handle: whether a live server holds the name now.
+    /// handle: whether a live server holds the name now. For a remote handle: the transport's
+    /// guess, without asking the server (see its documentation).
     pub fn is_alive(&self) -> bool {
+        if let Target::Remote(remote) = &self.target {
+            return remote.remote.is_alive();
+        }
         self.with_server(|server| !server.shared.is_done())
             .unwrap_or(false)
     }
@@ -274,7 +296,13 @@ impl<S: GenServer> ServerRef<S> {
     /// An untyped handle to this server, e.g. to keep servers of different types in one list.
     /// For a name handle, the server holding the name now (or, with none, a `Pid` of no server
     /// whose exit reason is [`ExitReason::NoProc`]).
+    ///
+    /// For a remote handle, a stand-in for the remote server (see
+    /// [`Pid::stand_in`]): monitors and links on it follow the remote server.
     pub fn pid(&self) -> Pid {
+        if let Target::Remote(remote) = &self.target {
+            return remote.remote.pid(remote.id);
+        }
         self.with_server(|server| server.pid(self.call_timeout))
             .unwrap_or_else(Pid::no_process)
     }
@@ -285,13 +313,17 @@ impl<S: GenServer> ServerRef<S> {
     pub fn cast(&self, msg: S::Msg) -> Result<(), CastError> {
         match &self.target {
             Target::Direct(server) => server.cast(msg),
-            Target::Named(_) => self.cast_named(msg),
+            Target::Named(_) | Target::Remote(_) => self.cast_named(msg),
         }
     }
 
-    /// [`cast`](ServerRef::cast) through a name handle: to the server holding the name now.
+    /// [`cast`](ServerRef::cast) through a name handle (to the server holding the name now) or
+    /// a remote one (through its transport).
     #[inline(never)]
     fn cast_named(&self, msg: S::Msg) -> Result<(), CastError> {
+        if let Target::Remote(remote) = &self.target {
+            return remote.remote.cast(msg);
+        }
         self.with_server(|server| server.cast(msg))
             .unwrap_or(Err(CastError::NotRunning))
     }
@@ -321,6 +353,7 @@ impl<S: GenServer> ServerRef<S> {
                     server.stop_with(reason).await;
                 }
             }
+            Target::Remote(remote) => remote.remote.stop(reason).await,
         }
     }
 
@@ -353,6 +386,7 @@ impl<S: GenServer> ServerRef<S> {
         &self,
         inspect: impl FnOnce(&S) -> R + Send + 'static,
     ) -> Result<R, CallError> {
+        local_only(self, "get_state")?;
         self.system(move |state, _| inspect(state)).await
     }
 
@@ -362,12 +396,14 @@ impl<S: GenServer> ServerRef<S> {
         &self,
         replace: impl FnOnce(&mut S) + Send + 'static,
     ) -> Result<(), CallError> {
+        local_only(self, "replace_state")?;
         self.system(move |state, _| replace(state)).await
     }
 
     /// The server's counters: messages handled, messages waiting. Answered by the server
     /// between two messages, so a busy server answers when its current handler returns.
     pub async fn stats(&self) -> Result<ServerStats, CallError> {
+        local_only(self, "stats")?;
         self.system(|_, stats| *stats).await
     }
 
@@ -382,6 +418,9 @@ impl<S: GenServer> ServerRef<S> {
                 let server = pid.direct::<S>().ok_or(CallError::NotRunning)?;
                 server.system(run, self.call_timeout).await
             }
+            Target::Remote(_) => Err(CallError::Remote(RemoteError::NotRemote(
+                "a closure on the state".to_owned(),
+            ))),
         }
     }
 
@@ -389,6 +428,9 @@ impl<S: GenServer> ServerRef<S> {
     /// `CallError::Exited(ExitReason::Killed)`. Not async: the task is aborted at its next
     /// await point.
     pub fn kill(&self) {
+        if let Target::Remote(remote) = &self.target {
+            return remote.remote.kill();
+        }
         self.with_server(|server| server.shared.kill(ExitReason::Killed));
     }
 
@@ -397,7 +439,7 @@ impl<S: GenServer> ServerRef<S> {
     pub async fn exited(&self) -> ExitReason {
         match &self.target {
             Target::Direct(server) => server.shared.wait_exit().await,
-            Target::Named(_) => self.monitor().await,
+            Target::Named(_) | Target::Remote(_) => self.monitor().await,
         }
     }
 
@@ -410,13 +452,34 @@ impl<S: GenServer> ServerRef<S> {
     ///
     /// A server monitors another with [`Context::monitor`] instead, and gets a
     /// [`Down`](crate::Down) message.
+    ///
+    /// For a remote handle, the exit of the remote server holding the name now, or
+    /// [`ExitReason::NoConnection`] if it can no longer be reached.
     pub fn monitor(&self) -> impl Future<Output = ExitReason> + Send + 'static {
+        let remote = match &self.target {
+            Target::Remote(remote) => Some(remote.remote.monitor()),
+            _ => None,
+        };
         let shared = self.with_server(|server| server.shared.clone());
         async move {
+            if let Some(remote) = remote {
+                return remote.await;
+            }
             match shared {
                 Some(shared) => shared.wait_exit().await,
                 None => ExitReason::NoProc,
             }
         }
+    }
+}
+
+/// Fails `operation` with [`RemoteError::NotRemote`] on a remote handle: a closure on the state
+/// does not travel to another process.
+fn local_only<S: GenServer>(handle: &ServerRef<S>, operation: &str) -> Result<(), CallError> {
+    match &handle.target {
+        Target::Remote(_) => Err(CallError::Remote(RemoteError::NotRemote(
+            operation.to_owned(),
+        ))),
+        _ => Ok(()),
     }
 }

@@ -129,6 +129,12 @@ impl<S: GenServer> Options<S> {
         self
     }
 
+    /// The name given with [`name`](Options::name) or [`via`](Options::via), if any: what a
+    /// transport registers the server under in the cluster too (`.remote(&node)`).
+    pub fn registered_name(&self) -> Option<&str> {
+        self.name.as_ref().map(Name::name)
+    }
+
     /// Starts the server and returns its handle once `init` has succeeded.
     pub async fn start(self, args: S::Args) -> Result<S::Ref, StartError<S::InitError>> {
         let (mailbox, receiver) = mailbox::channel();

@@ -26,7 +26,9 @@
 //! - `dispatch`: the `GenServer` impl (`handle_now`, `handle`, `message_name`);
 //! - `lifecycle`: its `Args`, `InitError`, `init` and `terminate`;
 //! - `handle`: `CounterRef` and its client methods;
-//! - `constructors`: `Counter::start`, `options` and `whereis`.
+//! - `constructors`: `Counter::start`, `options` and `whereis`;
+//! - `remote`: with `#[genserver(remote)]`, the serde checks, the argument structs and the
+//!   `RemoteMessage` impl of `CounterMsg`.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -40,6 +42,7 @@ mod dispatch;
 mod handle;
 mod lifecycle;
 mod message;
+mod remote;
 
 /// All the generated items.
 pub(crate) fn server(server: &Server) -> TokenStream {
@@ -51,6 +54,7 @@ pub(crate) fn server(server: &Server) -> TokenStream {
     let handle = cx.handle();
     let constructors = cx.constructors();
     let message_checks = cx.message_checks();
+    let remote = cx.remote_items();
     quote! {
         #item
         #message_checks
@@ -59,6 +63,7 @@ pub(crate) fn server(server: &Server) -> TokenStream {
         #infos
         #handle
         #constructors
+        #remote
     }
 }
 
