@@ -50,7 +50,7 @@ impl SupervisorBuilder {
 
     /// The restart intensity: at most `restarts` restarts within `period` (OTP's default: 3 in
     /// 5 s). One more, and the supervisor stops all its children and exits with
-    /// [`ExitReason::Shutdown`], as in OTP, leaving the decision to its own supervisor.
+    /// [`ExitReason::Shutdown`](crate::ExitReason::Shutdown), as in OTP, leaving the decision to its own supervisor.
     pub fn max_restarts(mut self, restarts: u32, period: Duration) -> Self {
         self.max_restarts = restarts;
         self.period = period;

@@ -8,11 +8,11 @@ use crate::Pid;
 pub enum ChildKind {
     /// Any server that is not a supervisor.
     Worker,
-    /// A [`Supervisor`].
+    /// A [`Supervisor`](crate::Supervisor).
     Supervisor,
 }
 
-/// One child, as [`SupervisorRef::which_children`] reports it.
+/// One child, as [`SupervisorRef::which_children`](crate::SupervisorRef::which_children) reports it.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ChildInfo {
@@ -29,7 +29,7 @@ pub struct ChildInfo {
     pub restarts: u32,
 }
 
-/// The counts of [`SupervisorRef::count_children`] (OTP's `count_children`).
+/// The counts of [`SupervisorRef::count_children`](crate::SupervisorRef::count_children) (OTP's `count_children`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct ChildCounts {

@@ -15,8 +15,8 @@ pub enum Restart {
     /// Always (the default).
     #[default]
     Permanent,
-    /// Only after an abnormal exit: not after [`ExitReason::Normal`] or
-    /// [`ExitReason::Shutdown`].
+    /// Only after an abnormal exit: not after [`ExitReason::Normal`](crate::ExitReason::Normal) or
+    /// [`ExitReason::Shutdown`](crate::ExitReason::Shutdown).
     Transient,
     /// Never; the child is removed from the supervisor when it exits.
     Temporary,
@@ -27,10 +27,10 @@ pub enum Restart {
 pub enum Shutdown {
     /// Killed at once, without `terminate`.
     BrutalKill,
-    /// Stopped with [`ExitReason::Shutdown`], and killed if it has not exited (its `terminate`
+    /// Stopped with [`ExitReason::Shutdown`](crate::ExitReason::Shutdown), and killed if it has not exited (its `terminate`
     /// done) within the duration. Workers default to 5 s.
     Timeout(Duration),
-    /// Stopped with [`ExitReason::Shutdown`], however long it takes. Supervisors default to
+    /// Stopped with [`ExitReason::Shutdown`](crate::ExitReason::Shutdown), however long it takes. Supervisors default to
     /// this, so that they stop their own children in full.
     Infinity,
 }
