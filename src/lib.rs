@@ -36,10 +36,10 @@
 
 pub use genserver_core::{
     CallError, CastError, ChildCounts, ChildInfo, ChildKind, ChildSpec, Context,
-    DEFAULT_CALL_TIMEOUT, Down, Exit, ExitReason, GenServer, Info, InfoMessage, LocalRegistry,
-    MonitorRef, Options, Pid, Registry, ReplySender, ReplyTo, Restart, ServerId, ServerRef,
-    Shutdown, StartError, Strategy, Supervisor, SupervisorBuilder, SupervisorError, SupervisorMsg,
-    SupervisorRef, TimerRef,
+    DEFAULT_CALL_TIMEOUT, Down, Exit, ExitReason, GenServer, Info, InfoMessage, KeyRegistry,
+    LocalRegistry, MonitorRef, Options, Pid, Registry, RegistryError, ReplySender, ReplyTo,
+    Restart, ServerId, ServerRef, Shutdown, StartError, StopError, Strategy, Supervisor,
+    SupervisorBuilder, SupervisorError, SupervisorMsg, SupervisorRef, TimerRef,
 };
 pub use genserver_macros::genserver;
 
@@ -50,8 +50,8 @@ pub use genserver_macros::genserver;
 pub mod prelude {
     pub use genserver_core::{
         CallError, CastError, ChildSpec, Context, Down, Exit, ExitReason, GenServer, Info,
-        MonitorRef, Pid, Registry, ReplyTo, Restart, ServerRef, StartError, Supervisor,
-        SupervisorRef, TimerRef,
+        KeyRegistry, MonitorRef, Pid, Registry, RegistryError, ReplyTo, Restart, ServerRef,
+        StartError, StopError, Supervisor, SupervisorRef, TimerRef,
     };
     pub use genserver_macros::genserver;
 }

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::AbortHandle;
@@ -22,14 +22,20 @@ const DONE: u8 = 2;
 pub(crate) const HAS_WATCHERS: u8 = 4;
 /// `Shared::state`: the server traps exits (`Context::trap_exits`).
 const TRAPS_EXITS: u8 = 8;
+/// `Shared::state`: the exit work has begun: the reason is final (what monitors and `exited`
+/// see), a late kill no longer changes it.
+const SEALED: u8 = 16;
 
 /// What every handle of one server shares: identity, bound, and how it ended.
 pub(crate) struct Shared {
     pub(crate) id: ServerId,
     pub(crate) type_name: &'static str,
-    /// Set when the server decides to exit, before its mailbox is drained.
-    reason: OnceLock<ExitReason>,
-    /// Bits: `CLOSED`, `DONE`, `HAS_WATCHERS`, `TRAPS_EXITS`.
+    /// Set when the server decides to exit, before its mailbox is drained; replaced, until
+    /// the exit work seals it, by a kill during `terminate` (OTP: a process killed while it
+    /// cleans up exits `killed`) or by a panic in `terminate`. A lock rather than a `OnceLock`
+    /// for that one replacement; it is as large, and only an exit or a failed call reads it.
+    reason: Mutex<Option<ExitReason>>,
+    /// Bits: `CLOSED`, `DONE`, `HAS_WATCHERS`, `TRAPS_EXITS`, `SEALED`.
     pub(crate) state: AtomicU8,
     /// Woken when `reason` is set and again when the task is done.
     changed: Notify,
@@ -66,7 +72,7 @@ impl Shared {
         Shared {
             id: ServerId::next(),
             type_name,
-            reason: OnceLock::new(),
+            reason: Mutex::new(None),
             state: AtomicU8::new(0),
             changed: Notify::new(),
             room: mailbox_capacity.map(|capacity| Box::new(Semaphore::new(capacity))),
@@ -84,24 +90,56 @@ impl Shared {
     pub(crate) fn exited(type_name: &'static str, reason: ExitReason) -> Shared {
         let shared = Shared::new(type_name, None);
         shared.set_reason(reason);
-        shared.state.store(CLOSED | DONE, Ordering::Release);
+        shared.state.store(CLOSED | DONE | SEALED, Ordering::Release);
         shared
     }
 
-    pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
-        self.reason.get().cloned()
+    fn reason_slot(&self) -> MutexGuard<'_, Option<ExitReason>> {
+        // Nothing panics while holding the lock; a poisoned one is as good as any.
+        self.reason.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The reason recorded, borrowed.
-    pub(crate) fn recorded_reason(&self) -> Option<&ExitReason> {
-        self.reason.get()
+    /// Why the server exits, once it has decided to.
+    pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
+        self.reason_slot().clone()
     }
 
     /// Records why the server exits, unless a reason was recorded already.
     pub(crate) fn set_reason(&self, reason: ExitReason) {
-        if self.reason.set(reason).is_ok() {
+        let mut slot = self.reason_slot();
+        if slot.is_none() {
+            *slot = Some(reason);
+            drop(slot);
             self.changed.notify_waiters();
         }
+    }
+
+    /// Replaces the recorded reason, unless the exit work has sealed it: a kill or a panic
+    /// while the server is already stopping (in `terminate`) is what it exits with.
+    pub(crate) fn replace_reason(&self, reason: ExitReason) {
+        let mut slot = self.reason_slot();
+        if self.state.load(Ordering::Acquire) & SEALED == 0 {
+            let first = slot.is_none();
+            *slot = Some(reason);
+            drop(slot);
+            if first {
+                self.changed.notify_waiters();
+            }
+        }
+    }
+
+    /// Makes the recorded reason final (a task dropped without one was aborted: `Killed`) and
+    /// returns it: the first step of the exit work.
+    pub(crate) fn seal_reason(&self) -> ExitReason {
+        let mut slot = self.reason_slot();
+        self.state.fetch_or(SEALED, Ordering::AcqRel);
+        let first = slot.is_none();
+        let reason = slot.get_or_insert(ExitReason::Killed).clone();
+        drop(slot);
+        if first {
+            self.changed.notify_waiters();
+        }
+        reason
     }
 
     /// Keeps the abort handle of the server's task; set once, right after the spawn.
@@ -109,9 +147,12 @@ impl Shared {
         let _ = self.abort.set(abort);
     }
 
-    /// Ends the server at once with `reason` (unless it already chose one), without terminate.
+    /// Ends the server at once with `reason`, without terminate (or, if it is already in
+    /// `terminate`, without the rest of it: then `reason` replaces the one it was stopping
+    /// with). The task is aborted at its next await; a handler blocking its thread holds it
+    /// until it returns.
     pub(crate) fn kill(&self, reason: ExitReason) {
-        self.set_reason(reason);
+        self.replace_reason(reason);
         if let Some(abort) = self.abort.get() {
             abort.abort();
         }
@@ -161,8 +202,8 @@ impl Shared {
         loop {
             let mut changed = pin!(self.changed.notified());
             changed.as_mut().enable();
-            if let Some(reason) = self.reason.get() {
-                return ExitReason::clone(reason);
+            if let Some(reason) = self.exit_reason() {
+                return reason;
             }
             changed.await;
         }
