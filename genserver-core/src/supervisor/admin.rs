@@ -44,7 +44,7 @@ impl Supervisor {
         let index = self
             .children
             .iter()
-            .position(|child| child.dynamic && child.is(id))
+            .position(|child| child.dynamic && child.is_or_was(id))
             .ok_or(SupervisorError::NotFound)?;
         self.stop_child(index, ctx).await;
         self.children.remove(index);
@@ -82,7 +82,7 @@ impl Supervisor {
         let spec = child.spec.clone();
         match Self::start_spec(&spec, child.restarts, ctx).await {
             Ok(pid) => {
-                self.children[index].status = Status::Running(pid.clone());
+                self.children[index].set_status(Status::Running(pid.clone()));
                 Ok(pid)
             }
             Err(failure) => Err(start_error(&spec, failure)),

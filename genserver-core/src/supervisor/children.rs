@@ -2,7 +2,7 @@
 //! [`ChildKind`]) and what it keeps of each (its spec, where it came from, whether it runs).
 
 use super::{ChildSpec, Restart};
-use crate::Pid;
+use crate::{Pid, ServerId};
 
 /// Whether a child is a worker or a supervisor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,16 +81,32 @@ pub(super) struct Child {
     pub(super) dynamic: bool,
     /// How many times the supervisor has restarted it.
     pub(super) restarts: u32,
+    /// Its last running server, which a restarting dynamic child is still known by (Elixir's
+    /// `DynamicSupervisor` keeps a restarting child under its old pid).
+    pub(super) last: Option<ServerId>,
 }
 
 impl Child {
     pub(super) fn new(spec: ChildSpec, status: Status, dynamic: bool) -> Child {
+        let last = match &status {
+            Status::Running(pid) => Some(pid.id()),
+            Status::Restarting | Status::Stopped => None,
+        };
         Child {
             spec,
             status,
             dynamic,
             restarts: 0,
+            last,
         }
+    }
+
+    /// Moves it to `status`, remembering the server it ran as.
+    pub(super) fn set_status(&mut self, status: Status) {
+        if let Status::Running(pid) = &status {
+            self.last = Some(pid.id());
+        }
+        self.status = status;
     }
 
     pub(super) fn pid(&self) -> Option<&Pid> {
@@ -101,8 +117,17 @@ impl Child {
     }
 
     /// Its running server is `pid`.
-    pub(super) fn is(&self, pid: crate::ServerId) -> bool {
+    pub(super) fn is(&self, pid: ServerId) -> bool {
         self.pid().is_some_and(|running| running.id() == pid)
+    }
+
+    /// Its running server is `pid`, or it is being restarted after `pid` exited.
+    pub(super) fn is_or_was(&self, pid: ServerId) -> bool {
+        match self.status {
+            Status::Running(_) => self.is(pid),
+            Status::Restarting => self.last == Some(pid),
+            Status::Stopped => false,
+        }
     }
 
     /// Running or restarting: what counts against `max_children`.

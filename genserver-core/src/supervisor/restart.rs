@@ -99,7 +99,7 @@ impl Supervisor {
         match Self::start_spec(&spec, child.restarts + 1, ctx).await {
             Ok(pid) => {
                 let child = &mut self.children[index];
-                child.status = Status::Running(pid);
+                child.set_status(Status::Running(pid));
                 child.restarts += 1;
                 Started::Yes
             }
