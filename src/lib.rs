@@ -35,7 +35,7 @@
 #![forbid(unsafe_code)]
 
 pub use genserver_core::{
-    CallError, CastError, ChildCounts, ChildInfo, ChildKind, ChildSpec, Context,
+    AutoShutdown, CallError, CastError, ChildCounts, ChildInfo, ChildKind, ChildSpec, Context,
     DEFAULT_CALL_TIMEOUT, Down, Exit, ExitReason, GenServer, Info, InfoMessage, KeyRegistry,
     LocalRegistry, MonitorRef, Options, Pid, Registry, RegistryError, ReplySender, ReplyTo,
     Restart, ServerId, ServerRef, Shutdown, StartError, StopError, Strategy, Supervisor,
@@ -49,7 +49,7 @@ pub use genserver_macros::genserver;
 /// proptest's `Strategy` trait. Import it by name: `use genserver::Strategy;`.
 pub mod prelude {
     pub use genserver_core::{
-        CallError, CastError, ChildSpec, Context, Down, Exit, ExitReason, GenServer, Info,
+        AutoShutdown, CallError, CastError, ChildSpec, Context, Down, Exit, ExitReason, GenServer, Info,
         KeyRegistry, MonitorRef, Pid, Registry, RegistryError, ReplyTo, Restart, ServerRef,
         StartError, StopError, Supervisor, SupervisorRef, TimerRef,
     };

@@ -112,7 +112,7 @@ impl Pid {
 
     /// Like [`ServerRef::monitor`](crate::ServerRef::monitor): a future, not borrowing the
     /// `Pid`, that resolves with the server's exit reason once it has exited.
-    pub fn monitor(&self) -> impl Future<Output = ExitReason> + Send + 'static {
+    pub fn monitor(&self) -> impl Future<Output = ExitReason> + Send + 'static + use<> {
         let shared = self.shared().clone();
         async move { shared.wait_exit().await }
     }

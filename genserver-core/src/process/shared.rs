@@ -25,6 +25,9 @@ const TRAPS_EXITS: u8 = 8;
 /// `Shared::state`: the exit work has begun: the reason is final (what monitors and `exited`
 /// see), a late kill no longer changes it.
 const SEALED: u8 = 16;
+/// `Shared::state`: the server was killed: whatever of its task still runs (a handler that
+/// blocked its thread through the kill) skips the rest, `terminate` included.
+const KILLED: u8 = 32;
 
 /// What every handle of one server shares: identity, bound, and how it ended.
 pub(crate) struct Shared {
@@ -35,7 +38,7 @@ pub(crate) struct Shared {
     /// cleans up exits `killed`) or by a panic in `terminate`. A lock rather than a `OnceLock`
     /// for that one replacement; it is as large, and only an exit or a failed call reads it.
     reason: Mutex<Option<ExitReason>>,
-    /// Bits: `CLOSED`, `DONE`, `HAS_WATCHERS`, `TRAPS_EXITS`, `SEALED`.
+    /// Bits: `CLOSED`, `DONE`, `HAS_WATCHERS`, `TRAPS_EXITS`, `SEALED`, `KILLED`.
     pub(crate) state: AtomicU8,
     /// Woken when `reason` is set and again when the task is done.
     changed: Notify,
@@ -152,10 +155,19 @@ impl Shared {
     /// with). The task is aborted at its next await; a handler blocking its thread holds it
     /// until it returns.
     pub(crate) fn kill(&self, reason: ExitReason) {
-        self.replace_reason(reason);
+        self.replace_reason(reason.clone());
+        self.state.fetch_or(KILLED, Ordering::AcqRel);
+        // A task that cannot be aborted now (its handler blocks the thread) stops at its next
+        // message all the same: the loop checks this flag before each one.
+        self.request_shutdown(reason);
         if let Some(abort) = self.abort.get() {
             abort.abort();
         }
+    }
+
+    /// `true` once the server was killed.
+    pub(crate) fn was_killed(&self) -> bool {
+        self.state.load(Ordering::Acquire) & KILLED != 0
     }
 
     /// Asks the server to stop after its current handler, before anything queued.

@@ -453,7 +453,7 @@ impl<S: GenServer> ServerRef<S> {
     ///
     /// A server monitors another with [`Context::monitor`] instead, and gets a
     /// [`Down`](crate::Down) message.
-    pub fn monitor(&self) -> impl Future<Output = ExitReason> + Send + 'static {
+    pub fn monitor(&self) -> impl Future<Output = ExitReason> + Send + 'static + use<S> {
         let shared = self.with_server(|server| server.shared.clone());
         async move {
             match shared {

@@ -130,6 +130,11 @@ pub(crate) fn run<S: Behaviour>(
         // The recorded reason: the one monitors see, unless a kill or a panic in terminate
         // replaces it.
         let reason = shared.exit_reason().unwrap_or(ExitReason::Killed);
+        // A killed server runs no `terminate` (its task got here only because a handler held
+        // its thread through the kill).
+        if shared.was_killed() {
+            return;
+        }
         if let Err(payload) = AssertUnwindSafe(state.terminate(&reason, &mut ctx))
             .catch_unwind()
             .await
