@@ -28,6 +28,55 @@ async fn with_max_children_zero_every_start_is_refused() {
     assert!(entries(&log).is_empty());
 }
 
+/// "with different returns" (`:ignore`), and `supervisor_SUITE`'s
+/// `sup_start_ignore_temporary_child_start_child` and
+/// `sup_start_ignore_permanent_child_start_child_simple`: a child whose start is ignored is
+/// not kept, whatever its restart type; the supervisor goes on and stops cleanly.
+#[tokio::test(start_paused = true)]
+async fn a_dynamic_child_whose_start_is_ignored_is_not_kept() {
+    let log = Log::default();
+    let sup = dynamic().start().await.unwrap();
+    for restart in [Restart::Temporary, Restart::Permanent] {
+        let ignored = child("child1")
+            .script(&Script::always(Outcome::Ignore))
+            .spec(&log)
+            .restart(restart);
+        assert_eq!(
+            sup.start_child(ignored).await,
+            Err(SupervisorError::Ignored)
+        );
+    }
+    let child2 = sup
+        .start_child(child("child2").spec(&log).restart(Restart::Temporary))
+        .await
+        .unwrap();
+    assert_eq!(children(&sup).await, [("child2".to_owned(), Some(child2))]);
+    assert_eq!(counts(&sup).await, [1, 1, 0, 1]);
+    sup.stop_with(ExitReason::Shutdown).await;
+    assert_eq!(sup.exited().await, ExitReason::Shutdown);
+}
+
+/// "child is restarted with different values" (`[:restart, :ignore]`), and
+/// `supervisor_SUITE:simple_one_for_one_restart_ignore`: a dynamic child whose restart is
+/// ignored is removed.
+#[tokio::test(start_paused = true)]
+async fn a_dynamic_child_whose_restart_is_ignored_is_removed() {
+    let log = Log::default();
+    let sup = dynamic()
+        .max_restarts(100_000, Duration::from_secs(5))
+        .start()
+        .await
+        .unwrap();
+    let script = Script::then(&[Outcome::Start], Outcome::Ignore);
+    let pid = sup
+        .start_child(child("restart-ignore").script(&script).spec(&log))
+        .await
+        .unwrap();
+    terminate(&sup, &pid, How::Shutdown).await;
+    assert!(sup.which_children().await.unwrap().is_empty());
+    assert_eq!(counts(&sup).await, [0, 0, 0, 0]);
+}
+
 /// "temporary child is not restarted regardless of reason".
 #[tokio::test(start_paused = true)]
 async fn a_temporary_child_is_not_restarted_regardless_of_reason() {

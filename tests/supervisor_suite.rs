@@ -28,6 +28,75 @@ async fn a_supervisor_starts_and_shuts_down() {
     assert_eq!(sup.exited().await, ExitReason::Shutdown);
 }
 
+/// `supervisor_SUITE:sup_start_ignore_child`: a static child whose start is ignored is kept,
+/// not running, and counted; `restart_child` of it is ignored again, or starts it.
+/// (Under OTP the child is added with `start_child`, which here makes a dynamic child: see
+/// `dynamic_supervisor_suite.rs`.)
+#[tokio::test(start_paused = true)]
+async fn a_static_child_whose_start_is_ignored_is_kept_not_running() {
+    let log = Log::default();
+    let script = Script::then(&[Outcome::Ignore, Outcome::Ignore], Outcome::Start);
+    let sup = one_for_one()
+        .child(child("child1").script(&script).spec(&log))
+        .child(child("child2").spec(&log))
+        .start()
+        .await
+        .unwrap();
+    let child2 = pid_of(&sup, "child2").await;
+    assert_eq!(
+        children(&sup).await,
+        [("child1".to_owned(), None), ("child2".to_owned(), Some(child2))]
+    );
+    assert_eq!(counts(&sup).await, [2, 1, 0, 2]);
+    assert_eq!(
+        sup.restart_child("child1").await,
+        Err(SupervisorError::Ignored)
+    );
+    assert_eq!(counts(&sup).await, [2, 1, 0, 2]);
+    let child1 = sup.restart_child("child1").await.unwrap();
+    assert_eq!(pid_of(&sup, "child1").await, child1);
+    assert_eq!(counts(&sup).await, [2, 2, 0, 2]);
+}
+
+/// `supervisor_SUITE:sup_start_ignore_temporary_child`: a temporary static child whose start
+/// is ignored is not kept.
+#[tokio::test(start_paused = true)]
+async fn a_temporary_child_whose_start_is_ignored_is_not_kept() {
+    let log = Log::default();
+    let sup = one_for_one()
+        .child(
+            child("child1")
+                .script(&Script::always(Outcome::Ignore))
+                .spec(&log)
+                .restart(Restart::Temporary),
+        )
+        .child(child("child2").spec(&log).restart(Restart::Temporary))
+        .start()
+        .await
+        .unwrap();
+    let child2 = pid_of(&sup, "child2").await;
+    assert_eq!(children(&sup).await, [("child2".to_owned(), Some(child2))]);
+    assert_eq!(counts(&sup).await, [1, 1, 0, 1]);
+}
+
+/// A static child whose restart is ignored stays, stopped (OTP's `restart` of one that
+/// returns `ignore`).
+#[tokio::test(start_paused = true)]
+async fn a_static_child_whose_restart_is_ignored_stays_stopped() {
+    let log = Log::default();
+    let script = Script::then(&[Outcome::Start, Outcome::Ignore], Outcome::Start);
+    let sup = one_for_one()
+        .child(child("child1").script(&script).spec(&log))
+        .start()
+        .await
+        .unwrap();
+    let pid = pid_of(&sup, "child1").await;
+    terminate(&sup, &pid, How::Abnormal).await;
+    assert_eq!(children(&sup).await, [("child1".to_owned(), None)]);
+    assert_eq!(counts(&sup).await, [1, 0, 0, 1]);
+    sup.restart_child("child1").await.unwrap();
+}
+
 /// `supervisor_SUITE:sup_start_restart_child_returns_error`: `restart_child` of a stopped
 /// child whose start fails returns the error and leaves it stopped.
 #[tokio::test(start_paused = true)]

@@ -23,6 +23,8 @@ pub enum Outcome {
     Fail,
     /// Init fails after this long (OTP's `supervisor_deadlock`, which fails in 2 s).
     FailAfter(Duration),
+    /// The start is ignored (OTP's `ignore`): the start gives `StartError::Ignored`.
+    Ignore,
 }
 
 /// The outcomes of a child's successive starts: the queued ones first, then `rest` forever.
@@ -56,7 +58,7 @@ impl Script {
 pub struct WorkerArgs {
     id: String,
     log: Log,
-    script: Script,
+    outcome: Outcome,
     slow_terminate: Option<Duration>,
 }
 
@@ -71,8 +73,8 @@ pub struct Worker {
 impl Worker {
     #[init]
     async fn init(args: WorkerArgs) -> Result<Self, String> {
-        match args.script.next() {
-            Outcome::Start => {}
+        match args.outcome {
+            Outcome::Start | Outcome::Ignore => {}
             Outcome::Fail => return Err(format!("{} cannot start", args.id)),
             Outcome::FailAfter(delay) => {
                 tokio::time::sleep(delay).await;
@@ -175,19 +177,26 @@ impl Child {
     }
 
     pub fn spec(self, log: &Log) -> ChildSpec {
-        let args = WorkerArgs {
-            id: self.id.clone(),
-            log: log.clone(),
-            script: self.script,
-            slow_terminate: self.slow_terminate,
-        };
-        let name = self.name;
+        let (id, log, script) = (self.id.clone(), log.clone(), self.script);
+        let (name, slow_terminate) = (self.name, self.slow_terminate);
         ChildSpec::new(self.id, move || {
+            let outcome = script.next();
             let mut options = Worker::options();
             if let Some(name) = &name {
                 options = options.name(name.clone());
             }
-            options.start(args.clone())
+            let args = WorkerArgs {
+                id: id.clone(),
+                log: log.clone(),
+                outcome,
+                slow_terminate,
+            };
+            async move {
+                if outcome == Outcome::Ignore {
+                    return Err(StartError::Ignored);
+                }
+                options.start(args).await
+            }
         })
     }
 }
@@ -197,7 +206,7 @@ pub async fn start_worker(id: &str, log: &Log) -> WorkerRef {
     Worker::start(WorkerArgs {
         id: id.to_owned(),
         log: log.clone(),
-        script: Script::always(Outcome::Start),
+        outcome: Outcome::Start,
         slow_terminate: None,
     })
     .await
