@@ -179,7 +179,7 @@ where
         }
         {
             let mut shard = self.entries.write(&key);
-            let entries = shard.entry(key.clone()).or_default();
+            let entries = shard.get_or_insert_with(key.clone(), Vec::new);
             if exclusive {
                 // Entries of an exiting server are about to go: they do not hold the key.
                 entries.retain(|(holder, _)| !holder.shared().is_closed());
@@ -201,8 +201,7 @@ where
             return Err(RegistryError::NotRunning);
         }
         owners
-            .entry(pid.id())
-            .or_insert_with(|| Owner {
+            .get_or_insert_with(pid.id(), || Owner {
                 pid: pid.clone(),
                 keys: Vec::new(),
             })
@@ -219,7 +218,7 @@ where
 
     /// Removes the entries of the server `id` under `key`, and the key from its keys; its last
     /// key gone, the registry forgets it (and takes its exit hook off).
-    fn remove_key<Q: Hash + Eq + ?Sized>(&self, id: ServerId, key: &Q)
+    fn remove_key<Q: Hash + Eq + ?Sized + 'static>(&self, id: ServerId, key: &Q)
     where
         K: Borrow<Q>,
     {
@@ -236,7 +235,7 @@ where
     }
 
     /// Removes the entries of the server `id` under `key`: all of them, or the last `count`.
-    fn remove_entries<Q: Hash + Eq + ?Sized>(&self, id: ServerId, key: &Q, count: Option<usize>)
+    fn remove_entries<Q: Hash + Eq + ?Sized + 'static>(&self, id: ServerId, key: &Q, count: Option<usize>)
     where
         K: Borrow<Q>,
     {

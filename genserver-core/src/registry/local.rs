@@ -1,6 +1,7 @@
 //! [`LocalRegistry`]: the names local to this program, like Erlang's `register/2`.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{OnceLock, PoisonError, RwLock};
 
 use super::Registry;
@@ -15,6 +16,8 @@ use crate::process::{Pid, ServerId};
 #[derive(Default)]
 pub struct LocalRegistry {
     names: RwLock<HashMap<Box<str>, Pid>>,
+    /// Bumped by every change of `names`: what a name resolved earlier is checked against.
+    generation: AtomicU64,
 }
 
 impl LocalRegistry {
@@ -27,6 +30,12 @@ impl LocalRegistry {
     pub fn global() -> &'static LocalRegistry {
         static GLOBAL: OnceLock<LocalRegistry> = OnceLock::new();
         GLOBAL.get_or_init(LocalRegistry::new)
+    }
+
+    /// A number that changes whenever a name is registered or freed: a resolution made when
+    /// it had the same value is still right.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// The names registered now, in no particular order: Erlang's `registered/0`.
@@ -50,6 +59,7 @@ impl Registry for LocalRegistry {
             Some(holder) => Err(holder.clone()),
             None => {
                 names.insert(name.into(), pid);
+                self.generation.fetch_add(1, Ordering::AcqRel);
                 Ok(())
             }
         }
@@ -59,6 +69,7 @@ impl Registry for LocalRegistry {
         let mut names = self.names.write().unwrap_or_else(PoisonError::into_inner);
         if names.get(name).is_some_and(|holder| holder.id() == id) {
             names.remove(name);
+            self.generation.fetch_add(1, Ordering::AcqRel);
         }
     }
 
