@@ -181,6 +181,8 @@ pub fn measure(workload: NameWorkload, flavor: Flavor, scale: NameScale) -> Vec<
 
 /// The lookup W6 times, the same for each map: the entries of a key, owned.
 trait Lookup: Send + Sync + 'static {
+    // `&String`, not `&str`: `KeyRegistry::lookup` takes a `&K`, and its users pass one.
+    #[allow(clippy::ptr_arg)]
     fn lookup(&self, key: &String) -> Vec<(Pid, u64)>;
 }
 
