@@ -19,8 +19,8 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use genserver::prelude::*;
 use genserver::SupervisorError;
+use genserver::prelude::*;
 
 /// One job: an id, and whether it crashes the first worker that runs it.
 #[derive(Debug, Clone, PartialEq, Eq)]

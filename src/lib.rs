@@ -49,8 +49,8 @@ pub use genserver_macros::genserver;
 /// proptest's `Strategy` trait. Import it by name: `use genserver::Strategy;`.
 pub mod prelude {
     pub use genserver_core::{
-        AutoShutdown, CallError, CastError, ChildSpec, Context, Down, Exit, ExitReason, GenServer, Info,
-        KeyRegistry, MonitorRef, Pid, Registry, RegistryError, ReplyTo, Restart, ServerRef,
+        AutoShutdown, CallError, CastError, ChildSpec, Context, Down, Exit, ExitReason, GenServer,
+        Info, KeyRegistry, MonitorRef, Pid, Registry, RegistryError, ReplyTo, Restart, ServerRef,
         StartError, StopError, Supervisor, SupervisorRef, TimerRef,
     };
     pub use genserver_macros::genserver;

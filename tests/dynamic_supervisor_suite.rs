@@ -260,7 +260,11 @@ async fn a_restart_that_failed_once_succeeds_when_tried_again() {
     assert_eq!((counts.workers, counts.active), (1, 1));
     assert_eq!(
         entries(&log),
-        ["start try_again", "stop try_again (shutdown)", "start try_again"]
+        [
+            "start try_again",
+            "stop try_again (shutdown)",
+            "start try_again"
+        ]
     );
 }
 
@@ -305,7 +309,10 @@ async fn three(
 async fn stopping_the_supervisor_kills_brutally_killed_children() {
     let log = Log::default();
     let sup = dynamic().start().await.unwrap();
-    let downs = three(&sup, |id| child(id).spec(&log).shutdown(Shutdown::BrutalKill)).await;
+    let downs = three(&sup, |id| {
+        child(id).spec(&log).shutdown(Shutdown::BrutalKill)
+    })
+    .await;
     sup.stop_with(ExitReason::Shutdown).await;
     for down in downs {
         assert_eq!(down.await, ExitReason::Killed);
@@ -317,7 +324,10 @@ async fn stopping_the_supervisor_kills_brutally_killed_children() {
 #[tokio::test(start_paused = true)]
 async fn stopping_the_supervisor_shuts_its_children_down() {
     let log = Log::default();
-    for shutdown in [Shutdown::Infinity, Shutdown::Timeout(Duration::from_secs(1))] {
+    for shutdown in [
+        Shutdown::Infinity,
+        Shutdown::Timeout(Duration::from_secs(1)),
+    ] {
         let sup = dynamic().start().await.unwrap();
         let downs = three(&sup, |id| child(id).spec(&log).shutdown(shutdown)).await;
         sup.stop_with(ExitReason::Shutdown).await;
@@ -334,7 +344,11 @@ async fn stopping_the_supervisor_shuts_its_children_down() {
 async fn children_that_exit_on_their_own_while_stopped_keep_their_reason() {
     let log = Log::default();
     let cases = [
-        (Shutdown::Infinity, Restart::Temporary, ExitReason::error("oops")),
+        (
+            Shutdown::Infinity,
+            Restart::Temporary,
+            ExitReason::error("oops"),
+        ),
         (
             Shutdown::Timeout(Duration::from_secs(1)),
             Restart::Temporary,
@@ -423,7 +437,10 @@ async fn terminate_child_stops_a_child_by_its_shutdown_and_removes_it() {
     let log = Log::default();
     for (shutdown, reason) in [
         (Shutdown::BrutalKill, ExitReason::Killed),
-        (Shutdown::Timeout(Duration::from_secs(1)), ExitReason::Shutdown),
+        (
+            Shutdown::Timeout(Duration::from_secs(1)),
+            ExitReason::Shutdown,
+        ),
     ] {
         let sup = dynamic().start().await.unwrap();
         let pid = sup

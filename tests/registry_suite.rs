@@ -185,14 +185,21 @@ async fn via_a_unique_registry() {
     by_name.update(1).unwrap();
     assert_eq!(by_name.get().await, Ok(1));
     assert_eq!(registry.lookup(&key("hello")), [(agent.pid(), ())]);
-    match Agent::options().via(registry.clone(), "hello").start(0).await {
+    match Agent::options()
+        .via(registry.clone(), "hello")
+        .start(0)
+        .await
+    {
         Err(StartError::AlreadyStarted(holder)) => assert_eq!(holder, agent.pid()),
         other => panic!("expected AlreadyStarted, got {:?}", other.map(|a| a.id())),
     }
     agent.stop().await;
     assert!(registry.lookup(&key("hello")).is_empty());
     assert!(matches!(
-        Agent::options().via(registry.clone(), "hello").start(-1).await,
+        Agent::options()
+            .via(registry.clone(), "hello")
+            .start(-1)
+            .await,
         Err(StartError::Init(_))
     ));
     assert!(registry.lookup(&key("hello")).is_empty());

@@ -15,8 +15,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use common::*;
-use genserver::prelude::*;
 use genserver::Shutdown;
+use genserver::prelude::*;
 
 /// Holds a thread until opened.
 #[derive(Default)]
@@ -125,7 +125,13 @@ async fn a_stuck_child_does_not_hold_up_its_supervisor() {
     // for a handler that cannot be interrupted.
     within(sup.terminate_child_id("stuck")).await.unwrap();
     assert!(stuck.is_alive(), "its handler still holds its thread");
-    assert!(within(sup.which_child("stuck")).await.unwrap().pid.is_none());
+    assert!(
+        within(sup.which_child("stuck"))
+            .await
+            .unwrap()
+            .pid
+            .is_none()
+    );
     assert_eq!(within(sup.count_children()).await.unwrap().active, 1);
 
     // And shuts down.

@@ -45,7 +45,10 @@ async fn a_static_child_whose_start_is_ignored_is_kept_not_running() {
     let child2 = pid_of(&sup, "child2").await;
     assert_eq!(
         children(&sup).await,
-        [("child1".to_owned(), None), ("child2".to_owned(), Some(child2))]
+        [
+            ("child1".to_owned(), None),
+            ("child2".to_owned(), Some(child2))
+        ]
     );
     assert_eq!(counts(&sup).await, [2, 1, 0, 2]);
     assert_eq!(
@@ -322,7 +325,10 @@ async fn administration_of_a_child_by_id() {
         sup.terminate_child_id("hej").await,
         Err(SupervisorError::NotFound)
     );
-    assert_eq!(sup.delete_child("hej").await, Err(SupervisorError::NotFound));
+    assert_eq!(
+        sup.delete_child("hej").await,
+        Err(SupervisorError::NotFound)
+    );
     assert_eq!(
         sup.restart_child("hej").await,
         Err(SupervisorError::NotFound)
@@ -417,7 +423,10 @@ async fn child_administration_and_its_errors() {
         sup.delete_child("child1").await,
         Err(SupervisorError::Running)
     );
-    assert_eq!(sup.delete_child("hej").await, Err(SupervisorError::NotFound));
+    assert_eq!(
+        sup.delete_child("hej").await,
+        Err(SupervisorError::NotFound)
+    );
     sup.terminate_child_id("child1").await.unwrap();
     sup.delete_child("child1").await.unwrap();
     assert_eq!(
@@ -445,8 +454,14 @@ async fn child_administration_and_its_errors() {
         gone.start_child(child("child1").spec(&log)).await,
         Err(SupervisorError::Call(CallError::NotRunning))
     ));
-    assert_eq!(gone.which_children().await.err(), Some(CallError::NotRunning));
-    assert_eq!(gone.count_children().await.err(), Some(CallError::NotRunning));
+    assert_eq!(
+        gone.which_children().await.err(),
+        Some(CallError::NotRunning)
+    );
+    assert_eq!(
+        gone.count_children().await.err(),
+        Some(CallError::NotRunning)
+    );
 }
 
 /// `supervisor_SUITE:which_children` (`which_child/2`): a child by id, in each state.
@@ -1059,7 +1074,11 @@ async fn only_temporary_children_leave_when_they_stop() {
             .await
             .unwrap()
     };
-    for strategy in [Strategy::OneForOne, Strategy::OneForAll, Strategy::RestForOne] {
+    for strategy in [
+        Strategy::OneForOne,
+        Strategy::OneForAll,
+        Strategy::RestForOne,
+    ] {
         let sup = sup_of(strategy, child("child1").spec(&log)).await;
         let child1 = pid_of(&sup, "child1").await;
         terminate(&sup, &child1, How::Kill).await;
@@ -1439,7 +1458,11 @@ async fn transient_significant_children_shut_down_only_on_a_normal_exit() {
 #[tokio::test(start_paused = true)]
 async fn significant_bystanders_of_a_restart_do_not_shut_the_supervisor_down() {
     let log = Log::default();
-    for strategy in [Strategy::OneForOne, Strategy::OneForAll, Strategy::RestForOne] {
+    for strategy in [
+        Strategy::OneForOne,
+        Strategy::OneForAll,
+        Strategy::RestForOne,
+    ] {
         for auto_shutdown in [AutoShutdown::AnySignificant, AutoShutdown::AllSignificant] {
             let transient = |id: &str, significant: bool| {
                 child(id)
@@ -1457,16 +1480,10 @@ async fn significant_bystanders_of_a_restart_do_not_shut_the_supervisor_down() {
                 .start()
                 .await
                 .unwrap();
-            let before = [
-                pid_of(&sup, "child1").await,
-                pid_of(&sup, "child3").await,
-            ];
+            let before = [pid_of(&sup, "child1").await, pid_of(&sup, "child3").await];
             let child2 = pid_of(&sup, "child2").await;
             terminate(&sup, &child2, How::Kill).await;
-            let after = [
-                pid_of(&sup, "child1").await,
-                pid_of(&sup, "child3").await,
-            ];
+            let after = [pid_of(&sup, "child1").await, pid_of(&sup, "child3").await];
             match strategy {
                 Strategy::OneForOne => assert_eq!(after, before),
                 Strategy::OneForAll => assert!(after[0] != before[0] && after[1] != before[1]),
@@ -1499,7 +1516,10 @@ async fn an_auto_shutdown_escalates_through_significant_supervisors() {
             .start()
             .await
             .unwrap();
-        let child_sup = pid_of(&sup1, "sup1").await.downcast::<Supervisor>().unwrap();
+        let child_sup = pid_of(&sup1, "sup1")
+            .await
+            .downcast::<Supervisor>()
+            .unwrap();
         let worker = child_sup
             .start_child(
                 child("child1")
@@ -1575,7 +1595,11 @@ async fn significant_children_in_bad_combinations_are_refused() {
 async fn a_permanent_named_child_that_stops_normally_is_back_under_its_name() {
     let log = Log::default();
     let sup = Supervisor::builder()
-        .child(child("stack").named("supervisor_suite/dyn_stack").spec(&log))
+        .child(
+            child("stack")
+                .named("supervisor_suite/dyn_stack")
+                .spec(&log),
+        )
         .start()
         .await
         .unwrap();

@@ -221,9 +221,7 @@ pub fn run_names(options: &Options) -> NameResults {
                     .variants()
                     .iter()
                     .zip(&values)
-                    .map(|(variant, value)| {
-                        format!("{variant} {}", workload.format_value(*value))
-                    })
+                    .map(|(variant, value)| format!("{variant} {}", workload.format_value(*value)))
                     .collect();
                 eprintln!(
                     "[{:>4.0} s] run {}/{} {:<14} {} {} {}",

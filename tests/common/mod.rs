@@ -37,7 +37,10 @@ impl Script {
     }
 
     pub fn then(first: &[Outcome], rest: Outcome) -> Script {
-        Script(Arc::new(Mutex::new((first.iter().copied().collect(), rest))))
+        Script(Arc::new(Mutex::new((
+            first.iter().copied().collect(),
+            rest,
+        ))))
     }
 
     /// From now on every start has `outcome`.

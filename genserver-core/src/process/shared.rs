@@ -93,7 +93,9 @@ impl Shared {
     pub(crate) fn exited(type_name: &'static str, reason: ExitReason) -> Shared {
         let shared = Shared::new(type_name, None);
         shared.set_reason(reason);
-        shared.state.store(CLOSED | DONE | SEALED, Ordering::Release);
+        shared
+            .state
+            .store(CLOSED | DONE | SEALED, Ordering::Release);
         shared
     }
 

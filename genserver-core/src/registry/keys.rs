@@ -235,8 +235,12 @@ where
     }
 
     /// Removes the entries of the server `id` under `key`: all of them, or the last `count`.
-    fn remove_entries<Q: Hash + Eq + ?Sized + 'static>(&self, id: ServerId, key: &Q, count: Option<usize>)
-    where
+    fn remove_entries<Q: Hash + Eq + ?Sized + 'static>(
+        &self,
+        id: ServerId,
+        key: &Q,
+        count: Option<usize>,
+    ) where
         K: Borrow<Q>,
     {
         let mut shard = self.entries.write(key);

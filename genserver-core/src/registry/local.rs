@@ -78,4 +78,3 @@ impl Registry for LocalRegistry {
         names.get(name).cloned()
     }
 }
-

@@ -88,4 +88,3 @@ pub trait Registry: Send + Sync + 'static {
     /// The server registered under `name`, if any.
     fn whereis(&self, name: &str) -> Option<Pid>;
 }
-

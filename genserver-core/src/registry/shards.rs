@@ -150,10 +150,7 @@ impl<K: Hash + Eq, T> Shards<K, T> {
 
     /// The shard of `key`, read-locked. Nothing panics while a shard is locked (the closures
     /// given to the registry run outside), so a poisoned lock is as good as any.
-    pub(super) fn read<Q: Hash + ?Sized>(
-        &self,
-        key: &Q,
-    ) -> Locked<RwLockReadGuard<'_, Map<K, T>>>
+    pub(super) fn read<Q: Hash + ?Sized>(&self, key: &Q) -> Locked<RwLockReadGuard<'_, Map<K, T>>>
     where
         K: Borrow<Q>,
     {
@@ -165,10 +162,7 @@ impl<K: Hash + Eq, T> Shards<K, T> {
     }
 
     /// The shard of `key`, write-locked.
-    pub(super) fn write<Q: Hash + ?Sized>(
-        &self,
-        key: &Q,
-    ) -> Locked<RwLockWriteGuard<'_, Map<K, T>>>
+    pub(super) fn write<Q: Hash + ?Sized>(&self, key: &Q) -> Locked<RwLockWriteGuard<'_, Map<K, T>>>
     where
         K: Borrow<Q>,
     {

@@ -231,9 +231,9 @@ fn finish<'a, S: GenServer, R: Send + 'a, F>(
             let deadline = reply::deadline_after(handle.call_timeout);
             // Rare (a server dying as it answered): the record is shared with the wait.
             let shared = Arc::clone(shared);
-            *state = State::General(Box::pin(async move {
-                reply::exit_of(&shared, deadline).await
-            }));
+            *state = State::General(Box::pin(
+                async move { reply::exit_of(&shared, deadline).await },
+            ));
             let State::General(general) = state else {
                 unreachable!("set just above")
             };
@@ -246,7 +246,10 @@ fn finish<'a, S: GenServer, R: Send + 'a, F>(
 
 /// The record of the server a call in the fast path goes to: the handle's, or the one its
 /// name resolved to.
-fn shared_of<'b, S: GenServer>(handle: &'b ServerRef<S>, resolved: &'b Option<Pid>) -> &'b Arc<Shared> {
+fn shared_of<'b, S: GenServer>(
+    handle: &'b ServerRef<S>,
+    resolved: &'b Option<Pid>,
+) -> &'b Arc<Shared> {
     match (&handle.target, resolved) {
         (_, Some(pid)) => pid.shared(),
         (Target::Direct(server), None) => &server.shared,

@@ -348,7 +348,11 @@ impl<S: GenServer> ServerRef<S> {
     /// );
     /// # }
     /// ```
-    pub async fn stop_timeout(&self, reason: ExitReason, timeout: Duration) -> Result<(), StopError> {
+    pub async fn stop_timeout(
+        &self,
+        reason: ExitReason,
+        timeout: Duration,
+    ) -> Result<(), StopError> {
         match &self.target {
             Target::Direct(server) => server.stop_timeout(reason, timeout).await,
             Target::Named(name) => match name.whereis().as_ref().and_then(Pid::direct::<S>) {
@@ -490,7 +494,11 @@ pub(crate) async fn stop_timeout(
 impl Pid {
     /// Like [`ServerRef::stop_timeout`]: stops the server with `reason` and waits at most
     /// `timeout` for it to exit.
-    pub async fn stop_timeout(&self, reason: ExitReason, timeout: Duration) -> Result<(), StopError> {
+    pub async fn stop_timeout(
+        &self,
+        reason: ExitReason,
+        timeout: Duration,
+    ) -> Result<(), StopError> {
         stop_timeout(self.shared(), || self.0.request_stop(reason), timeout).await
     }
 }

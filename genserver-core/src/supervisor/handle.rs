@@ -170,9 +170,7 @@ impl SupervisorRef {
     pub async fn terminate_child_id(&self, id: impl AsRef<str>) -> Result<(), SupervisorError> {
         let id = id.as_ref().to_owned();
         self.inner
-            .call(|reply_to| {
-                SupervisorMsg(Request::TerminateChildId(id, ReplyTo::from(reply_to)))
-            })
+            .call(|reply_to| SupervisorMsg(Request::TerminateChildId(id, ReplyTo::from(reply_to))))
             .await?
     }
 

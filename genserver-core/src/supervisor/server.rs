@@ -10,8 +10,8 @@ use super::children::{self, Child, Status};
 use super::handle::Request;
 use super::spec::StartFailure;
 use super::{
-    AutoShutdown, ChildSpec, Restart, Strategy, SupervisorBuilder, SupervisorError,
-    SupervisorMsg, SupervisorRef,
+    AutoShutdown, ChildSpec, Restart, Strategy, SupervisorBuilder, SupervisorError, SupervisorMsg,
+    SupervisorRef,
 };
 use crate::process::with_restarts;
 use crate::{Context, Exit, ExitReason, GenServer, Info, Options, Pid, ServerRef};

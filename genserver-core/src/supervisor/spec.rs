@@ -204,11 +204,14 @@ impl ChildSpec {
     ///     .start()
     ///     .await
     ///     .unwrap();
-    /// # tokio::task::yield_now().await;
-    /// # let _ = sup.count_children().await;
-    /// # tokio::task::yield_now().await;
-    /// # let _ = sup.count_children().await;
-    /// assert_eq!(runs.load(Ordering::SeqCst), 2);
+    /// // The first run fails and is restarted; the second succeeds, and the child stops.
+    /// while runs.load(Ordering::SeqCst) < 2
+    ///     || sup.which_child("flaky-import").await.unwrap().pid.is_some()
+    /// {
+    ///     tokio::task::yield_now().await;
+    /// }
+    /// let import = sup.which_child("flaky-import").await.unwrap();
+    /// assert_eq!(import.restarts, 1);
     /// assert_eq!(sup.count_children().await.unwrap().active, 0);
     /// # }
     /// ```
