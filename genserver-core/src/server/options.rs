@@ -1,16 +1,16 @@
 //! [`Options`]: how to start a server, and the start itself.
 
 use std::fmt;
+use std::future::poll_fn;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
-
-use tokio::sync::oneshot;
 
 use super::handle::{DEFAULT_CALL_TIMEOUT, Direct};
 use super::{Context, GenServer, ServerRef};
 use crate::process::Shared;
 use crate::registry::{Name, Registry};
+use crate::reply::{self, Received};
 use crate::task::run::run;
 use crate::{ExitReason, StartError, mailbox};
 
@@ -201,39 +201,44 @@ impl<S: GenServer> Options<S> {
         let (started, init_result) = if S::INIT_IS_TRIVIAL {
             (None, None)
         } else {
-            let (started, init_result) = oneshot::channel();
+            let (started, init_result) = reply::reply_channel();
             (Some(started), Some(init_result))
         };
         let ctx = Context::new(server.clone(), self.call_timeout);
         let task = tokio::spawn(run::<S>(shared.clone(), ctx, name, receiver, args, started));
         // Only this function sets it, once, right after the spawn.
-        shared.set_abort(task.abort_handle());
-        let Some(init_result) = init_result else {
+        shared.set_task(task);
+        let Some(mut init_result) = init_result else {
             return Ok(S::Ref::from(ServerRef::from_direct(
                 server,
                 self.call_timeout,
             )));
         };
-        let init_result = match self.start_timeout {
-            None => init_result.await,
-            Some(timeout) => match tokio::time::timeout(timeout, init_result).await {
-                Ok(init_result) => init_result,
-                Err(_elapsed) => {
-                    shared.kill(ExitReason::Killed);
-                    shared.wait_exit().await;
-                    return Err(StartError::Timeout);
+        let received = match self.start_timeout {
+            None => poll_fn(|cx| init_result.poll(cx)).await,
+            Some(timeout) => {
+                match tokio::time::timeout(timeout, poll_fn(|cx| init_result.poll(cx))).await {
+                    Ok(received) => received,
+                    Err(_elapsed) => {
+                        shared.kill(ExitReason::Killed);
+                        shared.wait_exit().await;
+                        return Err(StartError::Timeout);
+                    }
                 }
-            },
+            }
         };
-        let error = match init_result {
-            Ok(Ok(())) => {
+        let error = match received {
+            Received::Value(Ok(())) => {
                 return Ok(S::Ref::from(ServerRef::from_direct(
                     server,
                     self.call_timeout,
                 )));
             }
-            Ok(Err(error)) => error,
-            Err(_) => StartError::Panic("the server was killed during init".to_owned()),
+            Received::Value(Err(error)) => error,
+            // The task was dropped before init finished: it was killed.
+            Received::Closed | Received::NoReply => {
+                StartError::Panic("the server was killed during init".to_owned())
+            }
         };
         // A failed start leaves nothing behind: the name is free once the task is done.
         shared.wait_exit().await;

@@ -66,6 +66,6 @@ where
         done.shared.set_reason(reason);
         drop(done);
     });
-    shared.set_abort(task.abort_handle());
+    shared.set_task(task);
     Pid(Arc::new(TaskProcess { shared }))
 }

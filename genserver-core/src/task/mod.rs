@@ -26,7 +26,7 @@ pub(crate) mod run;
 mod stats;
 
 pub(crate) use future::spawn_future;
-pub(crate) use mail::Mail;
+pub(crate) use mail::{Ending, Mail, StopRequest};
 pub use stats::ServerStats;
 
 /// What the task runs: a state with its handlers. Implemented for every `GenServer`.
