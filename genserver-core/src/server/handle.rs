@@ -476,7 +476,7 @@ impl<S: GenServer> ServerRef<S> {
     /// [`ExitReason::NoProc`]). The future does not borrow the handle, so it can be moved into
     /// a task or a `select!`.
     ///
-    /// A server monitors another with [`Context::monitor`] instead, and gets a
+    /// A server monitors another with [`Context::monitor`](crate::Context::monitor) instead, and gets a
     /// [`Down`](crate::Down) message.
     pub fn monitor(&self) -> impl Future<Output = ExitReason> + Send + 'static + use<S> {
         let shared = self.with_server(|server| server.shared.clone());

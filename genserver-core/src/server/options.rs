@@ -125,7 +125,7 @@ impl<S: GenServer> Options<S> {
     }
 
     /// Bounds the mailbox to `capacity` messages: a cast to a full mailbox fails with
-    /// [`CastError::Full`] and a call waits for room (within its timeout). Stop requests are
+    /// [`CastError::Full`](crate::CastError::Full) and a call waits for room (within its timeout). Stop requests are
     /// never refused. Unbounded by default, like an Erlang mailbox.
     pub fn mailbox_capacity(mut self, capacity: usize) -> Self {
         self.mailbox_capacity = Some(capacity);

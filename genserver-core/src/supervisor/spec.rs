@@ -17,8 +17,8 @@ pub enum Restart {
     /// Always (the default).
     #[default]
     Permanent,
-    /// Only after an abnormal exit: not after [`ExitReason::Normal`] or
-    /// [`ExitReason::Shutdown`].
+    /// Only after an abnormal exit: not after [`ExitReason::Normal`](crate::ExitReason::Normal) or
+    /// [`ExitReason::Shutdown`](crate::ExitReason::Shutdown).
     Transient,
     /// Never; the child is removed from the supervisor when it exits.
     Temporary,
