@@ -116,8 +116,9 @@ impl<S: GenServer> Behaviour for S {
     fn init(
         args: S::Args,
         ctx: &mut Context<S>,
-    ) -> impl Future<Output = Result<S, S::InitError>> + Send {
-        <S as GenServer>::init(args, ctx)
+    ) -> impl Future<Output = Result<Option<S>, S::InitError>> + Send {
+        let init = <S as GenServer>::init(args, ctx);
+        async move { init.await.map(Some) }
     }
 
     #[inline(always)]
