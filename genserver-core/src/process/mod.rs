@@ -8,12 +8,15 @@
 //! - [`pid`]: [`Pid`], the untyped handle, over the [`Process`] trait that the typed handle
 //!   implements;
 //! - [`signal`]: what the runtime tells a server of another's exit ([`Down`], [`Exit`]);
-//! - [`watchers`]: the monitors and links on a server, told when it exits.
+//! - [`watchers`]: the monitors and links on a server, told when it exits;
+//! - [`waits`]: which server's handler waits for a call to which, to refuse a call that
+//!   would close a cycle.
 
 pub(crate) mod pid;
 pub(crate) mod scope;
 mod shared;
 mod signal;
+pub(crate) mod waits;
 pub(crate) mod watchers;
 
 pub use crate::id::ServerId;
