@@ -20,6 +20,9 @@ mod exit;
 mod id;
 /// The lock-free mailbox of a server.
 mod mailbox;
+/// What an observer reads of the live servers (feature `observer`).
+#[cfg(feature = "observer")]
+pub mod observe;
 /// A server as others see it: its shared record, `Pid`, monitors and links.
 mod process;
 /// Names: the local registry and the `Registry` trait (OTP's `:via`).

@@ -9,9 +9,12 @@
 //!   implements;
 //! - [`signal`]: what the runtime tells a server of another's exit ([`Down`], [`Exit`]);
 //! - [`watchers`]: the monitors and links on a server, told when it exits;
+//! - [`live`] (feature `observer`): the table of live servers an observer reads;
 //! - [`waits`]: which server's handler waits for a call to which, to refuse a call that
 //!   would close a cycle.
 
+#[cfg(feature = "observer")]
+pub(crate) mod live;
 pub(crate) mod pid;
 pub(crate) mod scope;
 mod shared;

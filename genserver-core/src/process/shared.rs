@@ -48,6 +48,9 @@ pub(crate) struct Shared {
     pub(crate) single_threaded: bool,
     /// Monitors and links on this server; allocated by the first one.
     pub(crate) watchers: Mutex<Option<Box<Watchers>>>,
+    /// What the observer reads: its parent, its slot in the table of live servers.
+    #[cfg(feature = "observer")]
+    pub(crate) live: super::live::Record,
 }
 
 tokio::task_local! {
@@ -77,6 +80,8 @@ impl Shared {
                 runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread
             }),
             watchers: Mutex::new(None),
+            #[cfg(feature = "observer")]
+            live: super::live::Record::new(),
         }
     }
 

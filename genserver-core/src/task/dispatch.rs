@@ -119,6 +119,12 @@ fn dispatch<'a, S: Behaviour>(
             None => return Ok(None),
         },
     };
+    // While an observer samples, the handler about to run is written down (one relaxed load
+    // of a global flag otherwise).
+    #[cfg(feature = "observer")]
+    if crate::process::live::sampling() {
+        crate::process::live::running(ctx.record(), S::message_name(&msg), mailbox.received());
+    }
     *handled += 1;
     Ok(handle_now(state, msg, ctx).map(|(msg, span)| handle_later(state, msg, ctx, span)))
 }

@@ -34,6 +34,8 @@ impl Drop for DoneGuard {
             name.unregister(self.shared.id);
         }
         watchers::on_exit(&self.shared);
+        #[cfg(feature = "observer")]
+        crate::process::live::remove(&self.shared);
         self.shared.mark_done();
     }
 }
