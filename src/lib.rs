@@ -53,6 +53,10 @@ pub use genserver_observer as observer;
 #[cfg(feature = "observer")]
 pub use genserver_core::observe;
 
+/// A test guard: fails a test when a server it started panicked, and stops
+/// its servers at the end (ExUnit's `start_supervised`).
+pub use genserver_core::testing;
+
 /// Everything a server definition needs: `use genserver::prelude::*;`.
 ///
 /// [`Strategy`] is not in it: glob-imported beside `proptest::prelude::*`, it would clash with

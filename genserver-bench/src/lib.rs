@@ -10,6 +10,8 @@
 
 pub mod chart;
 pub mod cli;
+#[cfg(feature = "observer")]
+pub mod observer_page;
 pub mod results;
 pub mod subject;
 pub mod subjects;

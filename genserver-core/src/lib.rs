@@ -34,6 +34,8 @@ mod reply;
 mod server;
 /// Supervisors: child specs, strategies, restarts, and the supervisor's handle.
 mod supervisor;
+/// A guard that fails a test whose servers panicked.
+pub mod testing;
 /// The primitives of the lock-free code: loom's or std's.
 mod sync;
 /// The server task: init, the message loop, dispatch to handlers, terminate.

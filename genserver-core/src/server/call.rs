@@ -123,7 +123,7 @@ where
                         return Poll::Ready(Err(CallError::CallingSelf));
                     }
                     let (reply_to, receiver) = reply::reply_channel();
-                    if server.mailbox.send(Mail::Msg(msg(reply_to))).is_err() {
+                    if server.mailbox.send(Mail::msg(msg(reply_to))).is_err() {
                         return Poll::Ready(Err(CallError::NotRunning));
                     }
                     *this.state = State::Sent(receiver);
@@ -307,7 +307,7 @@ impl<S: GenServer> ServerRef<S> {
         let (reply_to, receiver) = reply::reply_channel();
         server
             .mailbox
-            .send(Mail::Msg(msg(reply_to)))
+            .send(Mail::msg(msg(reply_to)))
             .map_err(|_| CallError::NotRunning)?;
         reply::wait(receiver, &server.shared, deadline, self.call_timeout).await
     }
