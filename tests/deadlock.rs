@@ -27,7 +27,10 @@ impl Relay {
         if hops == 0 {
             return Ok(0);
         }
-        let next = self.next.clone().expect("the ring is closed before it is used");
+        let next = self
+            .next
+            .clone()
+            .expect("the ring is closed before it is used");
         match next.relay(hops - 1).await {
             Ok(inner) => inner.map(|depth| depth + 1),
             Err(error) => Err(error),
@@ -104,7 +107,11 @@ async fn a_two_server_cycle_fails_at_once_on_current_thread() {
     let start = tokio::time::Instant::now();
     one_call_around_a_ring_fails_with_its_cycle(2, true).await;
     // Paused time moves only when every task waits for a timer: a timeout would show here.
-    assert!(start.elapsed() < Duration::from_secs(1), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -112,7 +119,11 @@ async fn cycles_of_three_and_five_servers_fail_on_current_thread() {
     let start = tokio::time::Instant::now();
     one_call_around_a_ring_fails_with_its_cycle(3, true).await;
     one_call_around_a_ring_fails_with_its_cycle(5, true).await;
-    assert!(start.elapsed() < Duration::from_secs(1), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -48,7 +48,10 @@ async fn a_panicking_server_fails_the_test_with_its_message() {
         .downcast::<String>()
         .map(|message| *message)
         .expect("a message");
-    assert!(message.contains("1 server started by this test panicked"), "{message}");
+    assert!(
+        message.contains("1 server started by this test panicked"),
+        "{message}"
+    );
     assert!(message.contains("testing::Divider"), "{message}");
     assert!(message.contains("attempt to divide by zero"), "{message}");
 }
@@ -57,7 +60,11 @@ async fn a_panicking_server_fails_the_test_with_its_message() {
 async fn a_crash_under_a_supervisor_is_seen_even_though_it_was_restarted() {
     let guard = TestGuard::new();
     let sup = guard
-        .scope(Supervisor::builder().child(divider_spec("guarded-divider")).start())
+        .scope(
+            Supervisor::builder()
+                .child(divider_spec("guarded-divider"))
+                .start(),
+        )
         .await
         .unwrap();
     let divider = DividerRef::from_name("guarded-divider");
@@ -76,7 +83,11 @@ async fn a_crash_under_a_supervisor_is_seen_even_though_it_was_restarted() {
     assert_eq!(panics[0].id, first);
     assert!(panics[0].message.contains("divide by zero"));
     // The restarted child is the guard's too: it inherited the supervisor's guard.
-    assert!(guard.servers().contains(&restarted), "{:?}", guard.servers());
+    assert!(
+        guard.servers().contains(&restarted),
+        "{:?}",
+        guard.servers()
+    );
     // Expected: taken, so `finish` passes; it stops the tree.
     guard.take_panics();
     guard.finish().await;
@@ -110,8 +121,14 @@ async fn finish_stops_every_server_of_the_test_and_only_those() {
 #[tokio::test]
 async fn parallel_guards_do_not_see_each_other() {
     let (one, two) = (TestGuard::new(), TestGuard::new());
-    let crashing = one.scope(Divider::start(Divider { served: 0 })).await.unwrap();
-    let calm = two.scope(Divider::start(Divider { served: 0 })).await.unwrap();
+    let crashing = one
+        .scope(Divider::start(Divider { served: 0 }))
+        .await
+        .unwrap();
+    let calm = two
+        .scope(Divider::start(Divider { served: 0 }))
+        .await
+        .unwrap();
     assert!(crashing.divide(1, 0).await.is_err());
     crashing.exited().await;
     assert_eq!(calm.divide(4, 2).await, Ok(2));
@@ -125,7 +142,10 @@ async fn parallel_guards_do_not_see_each_other() {
 async fn a_guard_dropped_without_finish_kills_its_servers_and_still_fails() {
     let divider = {
         let guard = TestGuard::new();
-        let divider = guard.scope(Divider::start(Divider { served: 0 })).await.unwrap();
+        let divider = guard
+            .scope(Divider::start(Divider { served: 0 }))
+            .await
+            .unwrap();
         assert_eq!(divider.divide(2, 1).await, Ok(2));
         divider
         // dropped here, nothing panicked: no failure
@@ -134,7 +154,10 @@ async fn a_guard_dropped_without_finish_kills_its_servers_and_still_fails() {
 
     let test = tokio::spawn(async {
         let guard = TestGuard::new();
-        let divider = guard.scope(Divider::start(Divider { served: 0 })).await.unwrap();
+        let divider = guard
+            .scope(Divider::start(Divider { served: 0 }))
+            .await
+            .unwrap();
         let _ = divider.divide(1, 0).await;
         divider.exited().await;
         drop(guard);

@@ -20,7 +20,10 @@ struct Front {
 impl Front {
     #[call]
     async fn order(&mut self, item: String) -> u64 {
-        self.middle.price(item).await.expect("the middle server answers")
+        self.middle
+            .price(item)
+            .await
+            .expect("the middle server answers")
     }
 }
 
@@ -33,7 +36,9 @@ struct Middle {
 impl Middle {
     #[call]
     fn price(&mut self, item: String) -> u64 {
-        self.back.record(item.clone()).expect("the back server runs");
+        self.back
+            .record(item.clone())
+            .expect("the back server runs");
         item.len() as u64
     }
 }
@@ -148,11 +153,17 @@ fn one_trace_follows_a_request_through_three_servers() {
     let order = handled(&spans, "order");
     let price = handled(&spans, "price");
     let record = handled(&spans, "record");
-    assert!(order.server.as_deref().unwrap().ends_with("Front"), "{order:?}");
+    assert!(
+        order.server.as_deref().unwrap().ends_with("Front"),
+        "{order:?}"
+    );
     assert_eq!(order.parent, Some(request.id), "{spans:#?}");
     assert_eq!(price.parent, Some(order.id), "{spans:#?}");
     assert_eq!(record.parent, Some(price.id), "{spans:#?}");
-    assert!(record.server.as_deref().unwrap().ends_with("Back"), "{record:?}");
+    assert!(
+        record.server.as_deref().unwrap().ends_with("Back"),
+        "{record:?}"
+    );
     // A call made outside any span starts no trace of anyone else's.
     let seen = handled(&spans, "seen");
     assert_eq!(seen.parent, None, "{spans:#?}");

@@ -34,12 +34,12 @@ mod reply;
 mod server;
 /// Supervisors: child specs, strategies, restarts, and the supervisor's handle.
 mod supervisor;
-/// A guard that fails a test whose servers panicked.
-pub mod testing;
 /// The primitives of the lock-free code: loom's or std's.
 mod sync;
 /// The server task: init, the message loop, dispatch to handlers, terminate.
 mod task;
+/// A guard that fails a test whose servers panicked.
+pub mod testing;
 /// Timers: messages a server sends itself later.
 mod timer;
 

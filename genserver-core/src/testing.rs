@@ -63,7 +63,11 @@ pub struct ServerPanic {
 
 impl fmt::Display for ServerPanic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} panicked: {}", self.type_name, self.id, self.message)
+        write!(
+            f,
+            "{} {} panicked: {}",
+            self.type_name, self.id, self.message
+        )
     }
 }
 

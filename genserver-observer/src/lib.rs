@@ -466,9 +466,6 @@ mod tests {
             "Stack<String>"
         );
         assert_eq!(short_type("Plain"), "Plain");
-        assert_eq!(
-            short_type("a::Pair<b::X, (c::Y, u8)>"),
-            "Pair<X, (Y, u8)>"
-        );
+        assert_eq!(short_type("a::Pair<b::X, (c::Y, u8)>"), "Pair<X, (Y, u8)>");
     }
 }

@@ -177,7 +177,9 @@ fn opening_tag<'a>(part: &'a str, tag: &str, id: u64) -> Option<&'a str> {
 /// The supervision-tree part of the page.
 fn trees(dom: &str) -> &str {
     let start = dom.find("id=\"trees\"").unwrap_or(0);
-    let end = dom[start..].find("</section>").map_or(dom.len(), |end| start + end);
+    let end = dom[start..]
+        .find("</section>")
+        .map_or(dom.len(), |end| start + end);
     &dom[start..end]
 }
 
@@ -204,7 +206,9 @@ async fn get(addr: std::net::SocketAddr, path: &str) -> String {
 async fn the_page_shows_the_tree_restarts_a_stuck_handler_and_a_state() {
     let Some(browser) = chromium() else {
         if std::env::var_os("GENSERVER_BROWSER_TESTS").is_some() {
-            panic!("GENSERVER_BROWSER_TESTS is set but chromium was not found (apt-get install chromium)");
+            panic!(
+                "GENSERVER_BROWSER_TESTS is set but chromium was not found (apt-get install chromium)"
+            );
         }
         eprintln!(
             "SKIPPED: chromium not found; install it (apt-get install chromium) or set CHROMIUM \
@@ -286,13 +290,18 @@ async fn the_page_shows_the_tree_restarts_a_stuck_handler_and_a_state() {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         };
-        until(&browser, &url, &format!("restart count {restarts}"), |dom| {
-            opening_tag(trees(dom), "li", now).is_some_and(|tag| {
-                tag.contains(&format!("data-restarts=\"{restarts}\""))
-                    && tag.contains("data-name=\"calculator\"")
-            }) && opening_tag(table(dom), "tr", now)
-                .is_some_and(|tag| tag.contains(&format!("data-restarts=\"{restarts}\"")))
-        })
+        until(
+            &browser,
+            &url,
+            &format!("restart count {restarts}"),
+            |dom| {
+                opening_tag(trees(dom), "li", now).is_some_and(|tag| {
+                    tag.contains(&format!("data-restarts=\"{restarts}\""))
+                        && tag.contains("data-name=\"calculator\"")
+                }) && opening_tag(table(dom), "tr", now)
+                    .is_some_and(|tag| tag.contains(&format!("data-restarts=\"{restarts}\"")))
+            },
+        )
         .await;
     }
     assert_eq!(calculator.divide(10, 5).await, Ok(2));
@@ -315,7 +324,9 @@ async fn the_page_shows_the_tree_restarts_a_stuck_handler_and_a_state() {
     let cache = CacheRef::from_name("cache");
     let auditor = AuditorRef::from_name("auditor");
     let json = get(observer.local_addr(), "/api/servers").await;
-    let cache_entry = &json[json.find(&format!("\"id\":{},", cache.id().as_u64())).unwrap()..];
+    let cache_entry = &json[json
+        .find(&format!("\"id\":{},", cache.id().as_u64()))
+        .unwrap()..];
     let cache_entry = &cache_entry[..cache_entry.find('}').unwrap()];
     assert!(
         cache_entry.contains(&format!("\"links\":[{sup_id}]"))
@@ -333,7 +344,8 @@ async fn the_page_shows_the_tree_restarts_a_stuck_handler_and_a_state() {
     // 4. A stuck handler: marked once it has run longer than the threshold (1 s).
     calculator.stall(Duration::from_secs(60)).unwrap();
     let page = until(&browser, &url, "the stuck handler", |dom| {
-        opening_tag(trees(dom), "li", current).is_some_and(|tag| tag.contains("data-stuck=\"true\""))
+        opening_tag(trees(dom), "li", current)
+            .is_some_and(|tag| tag.contains("data-stuck=\"true\""))
             && opening_tag(table(dom), "tr", current)
                 .is_some_and(|tag| tag.contains("data-stuck=\"true\"") && tag.contains("stuck"))
     })

@@ -256,6 +256,8 @@ pub(crate) trait Observed: Send + Sync + 'static {
 
 #[cfg(all(feature = "observer", not(loom)))]
 impl<T: Send + 'static> Observed for Queue<T> {
+    // `Word` is a `usize` on targets without 64-bit atomics.
+    #[allow(clippy::unnecessary_cast)]
     fn received(&self) -> u64 {
         self.received.load(Ordering::Relaxed) as u64
     }
@@ -578,12 +580,6 @@ impl<T> Receiver<T> {
         self.queue
             .head
             .with(|head| unsafe { start((*head).seq) + (*head).offset as Word })
-    }
-
-    /// Values taken so far (what [`Observed::received`] reads).
-    #[cfg(all(feature = "observer", not(loom)))]
-    pub(crate) fn received(&self) -> u64 {
-        self.queue.received.load(Ordering::Relaxed) as u64
     }
 
     /// Values sent and not received yet.

@@ -58,9 +58,10 @@ struct Entry {
 
 #[derive(Default)]
 struct Extra {
-    /// The handler the loop started last, with the count of values its mailbox had given
-    /// then (it is the one running if the count has not moved and the server is not waiting).
-    running: Option<(&'static str, u64)>,
+    /// The handler the loop started last while sampling: the one running, if the server is
+    /// not waiting for mail. Cleared when sampling stops, so that a handler started while
+    /// nobody sampled is never shown under an earlier one's name.
+    running: Option<&'static str>,
     state: Option<StateFn>,
 }
 
@@ -147,21 +148,31 @@ impl Sampling {
 
 impl Drop for Sampling {
     fn drop(&mut self) {
-        SAMPLERS.fetch_sub(1, Ordering::Relaxed);
+        if SAMPLERS.fetch_sub(1, Ordering::Relaxed) == 1 {
+            // The last sampler: forget the handlers written down (see `Extra::running`).
+            for shard in &TABLE {
+                let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+                for entry in shard.entries.iter_mut().flatten() {
+                    if let Some(extra) = entry.extra.as_mut() {
+                        extra.running = None;
+                    }
+                }
+            }
+        }
     }
 }
 
-/// Writes down that the server of `shared` runs the handler `name`, its mailbox having given
-/// `received` values. Called by the loop while [`sampling`].
+/// Writes down that the server of `shared` starts the handler `name`. Called by the loop
+/// while [`sampling`].
 #[cold]
-pub(crate) fn running(shared: &Shared, name: &'static str, received: u64) {
+pub(crate) fn running(shared: &Shared, name: &'static str) {
     let slot = shared.live.slot.load(Ordering::Relaxed);
     if slot == NO_SLOT {
         return;
     }
     let mut shard = shard(shared.id.as_u64());
     if let Some(Some(entry)) = shard.entries.get_mut(slot as usize) {
-        entry.extra.get_or_insert_with(Box::default).running = Some((name, received));
+        entry.extra.get_or_insert_with(Box::default).running = Some(name);
     }
 }
 
@@ -190,10 +201,7 @@ pub(crate) fn snapshot() -> Vec<Seen> {
                 received,
                 mailbox_len: entry.mailbox.len(),
                 parked,
-                running: extra
-                    .and_then(|extra| extra.running)
-                    .filter(|&(_, at)| at == received && !parked)
-                    .map(|(name, _)| name),
+                running: extra.and_then(|extra| extra.running).filter(|_| !parked),
                 has_state: extra.is_some_and(|extra| extra.state.is_some()),
             });
         }

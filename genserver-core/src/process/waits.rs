@@ -111,7 +111,10 @@ mod tests {
     use super::*;
 
     fn ids(path: &[u64]) -> Vec<ServerId> {
-        path.iter().copied().filter_map(ServerId::from_u64).collect()
+        path.iter()
+            .copied()
+            .filter_map(ServerId::from_u64)
+            .collect()
     }
 
     // Server numbers far above the ones the other tests start, so that the graph is theirs.

@@ -164,14 +164,14 @@ where
                     // A round has passed without the reply: from now on, with a timer. A call
                     // from a handler first records what it waits for, and fails if that
                     // closes a cycle of handlers waiting for each other (`process/waits.rs`).
-                    let waiting = match waits::wait_for(current_server(), direct(handle).id.as_u64())
-                    {
-                        Ok(waiting) => waiting,
-                        Err(cycle) => {
-                            *this.state = State::Done;
-                            return Poll::Ready(Err(CallError::Deadlock(cycle)));
-                        }
-                    };
+                    let waiting =
+                        match waits::wait_for(current_server(), direct(handle).id.as_u64()) {
+                            Ok(waiting) => waiting,
+                            Err(cycle) => {
+                                *this.state = State::Done;
+                                return Poll::Ready(Err(CallError::Deadlock(cycle)));
+                            }
+                        };
                     let sleep = Box::pin(tokio::time::sleep_until(reply::deadline_after(
                         handle.call_timeout,
                     )));

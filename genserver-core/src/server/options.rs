@@ -189,7 +189,7 @@ impl<S: GenServer> Options<S> {
             self.debug_state.map(|state| state(&server)),
         );
         // Under the test guard of its starter, if any (`genserver::testing`).
-                crate::process::test_guard::on_start(|| server.pid(self.call_timeout));
+        crate::process::test_guard::on_start(|| server.pid(self.call_timeout));
         let ctx = Context::new(server.clone(), self.call_timeout);
         let task = tokio::spawn(run::<S>(shared.clone(), ctx, name, receiver, args, started));
         // Only this function sets it, once, right after the spawn.

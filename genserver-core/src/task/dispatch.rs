@@ -41,18 +41,45 @@ fn handle_now<S: Behaviour>(
             ),
             Some(cause) => caused_span::<S>(cause, ctx, &msg),
         };
-        let later = if span.is_disabled() {
+        // The fast path: no subscriber for the span, no observer sampling (one more relaxed
+        // load, in the condition the span's check already branches on).
+        let later = if span.is_disabled() && !observing() {
             state.handle_now(msg, ctx)
         } else {
+            note_running::<S>(ctx, &msg);
             span.in_scope(|| state.handle_now(msg, ctx))
         };
         later.map(|msg| (msg, span))
     }
     #[cfg(not(feature = "tracing"))]
     {
-        let () = cause;
+        let _ = cause;
+        if observing() {
+            note_running::<S>(ctx, &msg);
+        }
         state.handle_now(msg, ctx).map(|msg| (msg, ()))
     }
+}
+
+/// Whether an observer samples now: then each handler that starts is written down.
+#[inline(always)]
+fn observing() -> bool {
+    #[cfg(feature = "observer")]
+    return crate::process::live::sampling();
+    #[cfg(not(feature = "observer"))]
+    false
+}
+
+/// Writes down, for the observer, that the handler of `msg` starts now (if it samples: this
+/// also runs for a traced message).
+#[inline(never)]
+fn note_running<S: Behaviour>(ctx: &S::Context, msg: &S::Msg) {
+    #[cfg(feature = "observer")]
+    if crate::process::live::sampling() {
+        crate::process::live::running(ctx.record(), S::message_name(msg));
+    }
+    #[cfg(not(feature = "observer"))]
+    let _ = (ctx, msg);
 }
 
 /// The span of a handler whose message came from inside the span `cause`: a child of it.
@@ -163,12 +190,6 @@ fn dispatch<'a, S: Behaviour>(
             None => return Ok(None),
         },
     };
-    // While an observer samples, the handler about to run is written down (one relaxed load
-    // of a global flag otherwise).
-    #[cfg(feature = "observer")]
-    if crate::process::live::sampling() {
-        crate::process::live::running(ctx.record(), S::message_name(&msg), mailbox.received());
-    }
     *handled += 1;
     Ok(handle_now(state, msg, ctx, cause).map(|(msg, span)| handle_later(state, msg, ctx, span)))
 }

@@ -36,7 +36,7 @@ impl Drop for DoneGuard {
         watchers::on_exit(&self.shared);
         #[cfg(feature = "observer")]
         crate::process::live::remove(&self.shared);
-                crate::process::test_guard::on_exit(&self.shared);
+        crate::process::test_guard::on_exit(&self.shared);
         self.shared.mark_done();
     }
 }
