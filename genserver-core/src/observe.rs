@@ -31,7 +31,7 @@
 //! # }
 //! ```
 //!
-//! What the handler of a busy server is, is written down only while a [`Sampler`] lives (one
+//! What the handler of a busy server is, is written down only while a `Sampler` lives (one
 //! relaxed load per message otherwise); how long it has run follows from two readings that
 //! show the same message count while the server is not waiting for mail.
 
