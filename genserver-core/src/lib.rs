@@ -20,6 +20,9 @@ mod exit;
 mod id;
 /// The lock-free mailbox of a server.
 mod mailbox;
+/// What an observer reads of the live servers (feature `observer`).
+#[cfg(feature = "observer")]
+pub mod observe;
 /// A server as others see it: its shared record, `Pid`, monitors and links.
 mod process;
 /// Names and keys: the `Registry` trait (OTP's `:via`), the local registry, and
@@ -36,6 +39,8 @@ mod supervisor;
 mod sync;
 /// The server task: init, the message loop, dispatch to handlers, terminate.
 mod task;
+/// A guard that fails a test whose servers panicked.
+pub mod testing;
 /// Timers: messages a server sends itself later.
 mod timer;
 
