@@ -35,20 +35,35 @@
 #![forbid(unsafe_code)]
 
 pub use genserver_core::{
-    CallError, CastError, ChildCounts, ChildInfo, ChildKind, ChildSpec, Context,
-    DEFAULT_CALL_TIMEOUT, Down, Exit, ExitReason, GenServer, Info, InfoMessage, LocalRegistry,
-    MonitorRef, Options, Pid, Registry, Remote, RemoteError, RemoteFuture, RemoteProcess,
-    ReplySender, ReplyTo, Restart, ServerId, ServerRef, Shutdown, StandIn, StartError, Strategy,
-    Supervisor, SupervisorBuilder, SupervisorError, SupervisorMsg, SupervisorRef, TimerRef,
+    AutoShutdown, CallError, CastError, ChildCounts, ChildInfo, ChildKind, ChildSpec, Context,
+    DEFAULT_CALL_TIMEOUT, Down, Exit, ExitReason, GenServer, Info, InfoMessage, KeyRegistry,
+    LocalRegistry, MonitorRef, Options, Pid, Registry, RegistryError, Remote, RemoteError,
+    RemoteFuture, RemoteProcess, ReplySender, ReplyTo, Restart, ServerId, ServerRef, Shutdown,
+    StandIn, StartError, StopError, Strategy, Supervisor, SupervisorBuilder, SupervisorError,
+    SupervisorMsg, SupervisorRef, TimerRef,
 };
 
+pub use genserver_macros::genserver;
 /// Remote servers over NATS (the `genserver-nats` crate), with the `nats` feature: a server
 /// started with `Counter::options().name("counter").remote(&node)` is called from any other
 /// process through `node.lookup::<Counter>("counter")`, the same `CounterRef`. See the
 /// README's section on remote servers.
 #[cfg(feature = "nats")]
 pub use genserver_nats as remote;
-pub use genserver_macros::genserver;
+
+/// The observer (feature `observer`): a live web page of every supervision tree and server.
+/// `genserver::observer::serve("127.0.0.1:9000").await?` starts it; see
+/// [`serve`](genserver_observer::serve). The page shows states: keep it on loopback.
+#[cfg(feature = "observer")]
+pub use genserver_observer as observer;
+
+/// What the observer reads of the live servers (feature `observer`), for other tools.
+#[cfg(feature = "observer")]
+pub use genserver_core::observe;
+
+/// A test guard: fails a test when a server it started panicked, and stops
+/// its servers at the end (ExUnit's `start_supervised`).
+pub use genserver_core::testing;
 
 /// Everything a server definition needs: `use genserver::prelude::*;`.
 ///
@@ -56,9 +71,9 @@ pub use genserver_macros::genserver;
 /// proptest's `Strategy` trait. Import it by name: `use genserver::Strategy;`.
 pub mod prelude {
     pub use genserver_core::{
-        CallError, CastError, ChildSpec, Context, Down, Exit, ExitReason, GenServer, Info,
-        MonitorRef, Pid, Registry, ReplyTo, Restart, ServerRef, StartError, Supervisor,
-        SupervisorRef, TimerRef,
+        AutoShutdown, CallError, CastError, ChildSpec, Context, Down, Exit, ExitReason, GenServer,
+        Info, KeyRegistry, MonitorRef, Pid, Registry, RegistryError, ReplyTo, Restart, ServerRef,
+        StartError, StopError, Supervisor, SupervisorRef, TimerRef,
     };
     pub use genserver_macros::genserver;
     /// `.remote(&node)` and `.remote_group(&node, group)` on a server's options.
@@ -91,7 +106,7 @@ macro_rules! __remote_items {
     ($($items:tt)*) => {
         ::core::compile_error! {
             "`#[genserver(remote)]` needs the `nats` feature of genserver: \
-             `gen-server = { version = \"0.1\", features = [\"nats\"] }` in Cargo.toml"
+     `gen-server = { version = \"0.1\", features = [\"nats\"] }` in Cargo.toml"
         }
     };
 }

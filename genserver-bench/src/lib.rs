@@ -1,6 +1,7 @@
 //! Benchmarks of genserver against the floor (a hand-written tokio actor) and two peer
 //! frameworks (ractor and kameo, with the `peers` feature), on the five workloads of
-//! `docs/performance.md`, on a multi-thread runtime with 2 workers and a current_thread runtime.
+//! `docs/performance.md`, on a multi-thread runtime with 2 workers and a current_thread runtime;
+//! and W6–W8 ([`names`]): a registry, name handles and restarts, each against its reference.
 //!
 //! Run everything, write `docs/bench/results.md`, `results.json` and `results.svg`:
 //!
@@ -20,6 +21,9 @@ pub mod cli;
 pub mod compile_time;
 pub mod doc_markers;
 pub mod host;
+pub mod names;
+#[cfg(feature = "observer")]
+pub mod observer_page;
 pub mod results;
 pub mod subject;
 pub mod subjects;

@@ -1,6 +1,6 @@
-//! The errors of calls, casts and starts.
+//! The errors of calls, casts, starts and stops.
 
-use crate::{ExitReason, Pid};
+use crate::{ExitReason, Pid, ServerId};
 
 /// Why a call returned no reply. Every call ends with exactly one reply or one of these.
 ///
@@ -45,6 +45,31 @@ pub enum CallError {
     /// call failed; the connection and other calls go on.
     #[error("the remote call failed: {0}")]
     Remote(RemoteError),
+    /// The call would close a cycle of handlers waiting for each other: a handler of the
+    /// first server in the path calls the second, whose handler is waiting for a call to the
+    /// third, and so on, and the last is waiting for the first. OTP only ends such a
+    /// deadlock by timeout; here the call that closes the cycle fails at once, and the others
+    /// go on. The path starts with the server making this call; a cycle of one server is
+    /// [`CallingSelf`](CallError::CallingSelf).
+    ///
+    /// As after a [`Timeout`](CallError::Timeout), the message was already delivered: the
+    /// server called may still handle it once it is free, and its reply is then dropped.
+    #[error("the call would deadlock: {}", cycle(.0))]
+    Deadlock(Vec<ServerId>),
+}
+
+/// The cycle of a [`CallError::Deadlock`] in words: `<0.7.0> calls <0.8.0>, which waits for a
+/// call to <0.7.0>`.
+fn cycle(path: &[ServerId]) -> String {
+    let Some(first) = path.first() else {
+        return "a cycle of no server".to_owned();
+    };
+    let mut text = format!("{first} calls");
+    for id in &path[1..] {
+        text.push_str(&format!(" {id}, which waits for a call to"));
+    }
+    text.push_str(&format!(" {first}"));
+    text
 }
 
 /// Why a cast (or an info message) could not be delivered.
@@ -86,6 +111,46 @@ pub enum StartError<E> {
     /// (the network, or the service that keeps names, failed); nothing was started.
     #[error("the remote start failed: {0}")]
     Remote(RemoteError),
+    /// `init` returned `None` (OTP's `:ignore`): no server runs and its name is free.
+    #[error("the server's init chose not to start it (it returned `None`, OTP's `:ignore`)")]
+    Ignored,
+    /// `init` was still running when the start timeout
+    /// ([`Options::start_timeout`](crate::Options::start_timeout)) ran out: the half-started
+    /// server was killed, and its name is free.
+    #[error(
+        "the server's init did not finish within the start timeout; the server was killed \
+         (give it more time with `start_timeout`)"
+    )]
+    Timeout,
+}
+
+/// Why [`ServerRef::stop_timeout`](crate::ServerRef::stop_timeout) did not see the server
+/// exit.
+///
+/// ```
+/// use genserver_core::StopError;
+///
+/// assert!(StopError::Timeout.to_string().contains("still stopping"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StopError {
+    /// There was no server to stop: it had exited already, or no server holds the name
+    /// (OTP's `noproc`).
+    #[error("no server is running to stop: it has exited or was never started")]
+    NotRunning,
+    /// The server had not exited within the timeout. The stop goes on: it exits once its
+    /// current handler and `terminate` have run.
+    #[error(
+        "the server did not exit within the stop timeout; it is still stopping and will exit \
+         once its handler and `terminate` return (kill it to end it at once)"
+    )]
+    Timeout,
+    /// A handler tried to stop its own server and wait for it, which would wait forever.
+    #[error(
+        "a handler tried to stop its own server and wait for it, which would deadlock: use \
+         `ctx.stop(reason)` instead"
+    )]
+    CallingSelf,
 }
 
 impl<E> StartError<E> {

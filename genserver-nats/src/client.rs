@@ -79,7 +79,9 @@ pub(crate) async fn request(
         RequestErrorKind::InvalidSubject => {
             CallError::Remote(RemoteError::Transport(error.to_string()))
         }
-        RequestErrorKind::Other => CallError::Remote(RemoteError::ConnectionLost(error.to_string())),
+        RequestErrorKind::Other => {
+            CallError::Remote(RemoteError::ConnectionLost(error.to_string()))
+        }
     })?;
     if let Some(kind) = message
         .headers

@@ -11,7 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use genserver_core::{
     CallError, CastError, ExitReason, GenServer, Pid, Remote, RemoteFuture, RemoteProcess,
-    ServerId, ServerRef,
+    ServerId, ServerRef, StopError,
 };
 
 use crate::message::RemoteMessage;
@@ -66,6 +66,7 @@ impl RemoteHandle {
     }
 
     /// The subject the handle's messages go to.
+    #[cfg(test)]
     pub(crate) fn subject(&self) -> &str {
         &self.subject
     }
@@ -86,9 +87,15 @@ impl RemoteHandle {
         client::cast(&self.node.inner, self.subject.clone(), outgoing)
     }
 
-    /// Asks the server to stop and waits until it has exited (at most a minute); returns at
-    /// once if nobody serves the address.
-    pub(crate) async fn stop(&self, reason: ExitReason) {
+    /// Asks the server to stop and waits until it has exited, at most `timeout` (a minute
+    /// when `None`). [`StopError::NotRunning`] when nobody serves the address (NATS answers
+    /// "no responders" at once), [`StopError::Timeout`] when no answer came in time (the
+    /// server is still stopping, or its node cannot be reached).
+    pub(crate) async fn stop(
+        &self,
+        reason: ExitReason,
+        timeout: Option<Duration>,
+    ) -> Result<(), StopError> {
         let headers = protocol::request_headers(Op::Stop, "", None);
         let body = wire::encode_exit(&reason);
         let result = client::request(
@@ -96,13 +103,16 @@ impl RemoteHandle {
             self.subject.clone(),
             headers,
             body,
-            STOP_TIMEOUT,
+            timeout.unwrap_or(STOP_TIMEOUT),
         )
         .await;
-        if let Err(error) = result
-            && error != CallError::NotRunning
-        {
-            tracing::debug!(target: "genserver::remote", %error, address = self.label(), "remote stop");
+        match result {
+            Ok(_) => Ok(()),
+            Err(CallError::NotRunning) => Err(StopError::NotRunning),
+            Err(error) => {
+                tracing::debug!(target: "genserver::remote", %error, address = self.label(), "remote stop");
+                Err(StopError::Timeout)
+            }
         }
     }
 
@@ -208,8 +218,12 @@ where
         self.handle.cast(msg).map_err(CastError::Remote)
     }
 
-    fn stop(&self, reason: ExitReason) -> RemoteFuture<'_, ()> {
-        Box::pin(self.handle.stop(reason))
+    fn stop(
+        &self,
+        reason: ExitReason,
+        timeout: Option<Duration>,
+    ) -> RemoteFuture<'_, Result<(), StopError>> {
+        Box::pin(self.handle.stop(reason, timeout))
     }
 
     fn kill(&self) {

@@ -164,19 +164,9 @@ impl Names {
         }
     }
 
-    /// The lease in force: the bucket's age limit.
-    pub(crate) fn lease(&self) -> Duration {
-        self.lease
-    }
-
     /// How often a holder rewrites its key.
     pub(crate) fn refresh_period(&self) -> Duration {
         self.lease / 4
-    }
-
-    /// The bucket's name.
-    pub(crate) fn bucket(&self) -> &str {
-        &self.bucket
     }
 
     /// Takes `key` for `claimant`: creates it, or takes it over from a holder that is gone (see

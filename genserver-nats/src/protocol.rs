@@ -43,6 +43,7 @@
 //! | `not_running` | | `CallError::NotRunning` |
 //! | `no_reply` | | `CallError::NoReply` |
 //! | `calling_self` | | `CallError::CallingSelf` |
+//! | `deadlock` | text | [`RemoteError::Transport`] with the text: the call would have closed a cycle of handlers in the remote process (its server ids mean nothing here) |
 //! | `decode` | text | [`RemoteError::Decode`]: the server could not decode the request |
 //! | `encode` | text | [`RemoteError::Encode`]: the server could not encode the reply |
 //! | `unknown_message` | the handler's name | [`RemoteError::UnknownMessage`] |
@@ -118,17 +119,21 @@ impl Op {
 /// The `Genserver-Error` value and body of a failed call's reply.
 pub(crate) fn error_reply(failure: &CallError) -> (&'static str, Vec<u8>) {
     match failure {
-        CallError::Exited(reason)) => ("exited", wire::encode_exit(reason)),
-        CallError::Timeout) => ("timeout", Vec::new()),
-        CallError::NotRunning) => ("not_running", Vec::new()),
-        CallError::NoReply) => ("no_reply", Vec::new()),
-        CallError::CallingSelf) => ("calling_self", Vec::new()),
+        CallError::Exited(reason) => ("exited", wire::encode_exit(reason)),
+        CallError::Timeout => ("timeout", Vec::new()),
+        CallError::NotRunning => ("not_running", Vec::new()),
+        CallError::NoReply => ("no_reply", Vec::new()),
+        CallError::CallingSelf => ("calling_self", Vec::new()),
+        // The ids of the cycle are the remote process's own: they travel as text.
+        CallError::Deadlock(_) => ("deadlock", failure.to_string().into_bytes()),
         CallError::Remote(RemoteError::Decode(text)) => ("decode", text.clone().into_bytes()),
         CallError::Remote(RemoteError::Encode(text)) => ("encode", text.clone().into_bytes()),
         CallError::Remote(RemoteError::UnknownMessage(name)) => {
             ("unknown_message", name.clone().into_bytes())
         }
-        CallError::Remote(RemoteError::NotRemote(name)) => ("not_remote", name.clone().into_bytes()),
+        CallError::Remote(RemoteError::NotRemote(name)) => {
+            ("not_remote", name.clone().into_bytes())
+        }
         CallError::Remote(RemoteError::PayloadTooLarge { size, max }) => {
             ("too_large", format!("{size} {max}").into_bytes())
         }
@@ -148,6 +153,10 @@ pub(crate) fn failure_of_reply(kind: &str, body: &[u8]) -> CallError {
         "not_running" => CallError::NotRunning,
         "no_reply" => CallError::NoReply,
         "calling_self" => CallError::CallingSelf,
+        "deadlock" => CallError::Remote(RemoteError::Transport(format!(
+            "in the remote process, {}",
+            text()
+        ))),
         "decode" => CallError::Remote(RemoteError::Decode(format!(
             "the remote server could not decode the request: {}",
             text()

@@ -270,10 +270,12 @@ where
         let client = &self.node.inner.client;
         let max = client.max_payload();
         let result = match result {
-            Ok(bytes) if bytes.len() > max => Err(CallError::Remote(RemoteError::PayloadTooLarge {
-                size: bytes.len(),
-                max,
-            })),
+            Ok(bytes) if bytes.len() > max => {
+                Err(CallError::Remote(RemoteError::PayloadTooLarge {
+                    size: bytes.len(),
+                    max,
+                }))
+            }
             result => result,
         };
         let sent = match result {

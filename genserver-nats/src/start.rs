@@ -14,12 +14,12 @@
 use futures_util::StreamExt as _;
 use genserver_core::{GenServer, Options, RemoteError, ServerId, ServerRef, StartError};
 
+use crate::Node;
 use crate::handle::{Address, RemoteHandle};
 use crate::message::RemoteMessage;
 use crate::names::{ClaimError, Claimant, Release};
 use crate::protocol::{self, Op};
 use crate::serve::{self, Exposure};
-use crate::Node;
 
 /// Where a remote server is reached.
 #[derive(Debug, Clone)]
@@ -157,10 +157,10 @@ where
         };
         let revision = match names.claim(inner, &key, &claimant).await {
             Ok(revision) => revision,
-            Err(ClaimError::Held(_)) => {
-                // A stand-in that follows the holder of the name, as a local `AlreadyStarted`
-                // gives the holder's `Pid`.
-                let holder = RemoteHandle::new(&node, Address::Name(label))
+            Err(ClaimError::Held(holder)) => {
+                // A stand-in of the holder (that server incarnation, not whoever holds the name
+                // later), as a local `AlreadyStarted` gives the holder's `Pid`.
+                let holder = RemoteHandle::new(&node, Address::Server(holder.incarnation))
                     .stand_in(std::any::type_name::<S>(), ServerId::unique());
                 return Err(StartError::AlreadyStarted(holder));
             }
@@ -175,7 +175,9 @@ where
             Ok(own) => own,
             Err(error) => {
                 lease.release().await;
-                return Err(StartError::Remote(RemoteError::Transport(error.to_string())));
+                return Err(StartError::Remote(RemoteError::Transport(
+                    error.to_string(),
+                )));
             }
         };
         // While init runs, answer pings (a live holder) and nothing else yet.
@@ -206,7 +208,9 @@ where
             Err(error) => {
                 server.stop().await;
                 lease.release().await;
-                return Err(StartError::Remote(RemoteError::Transport(error.to_string())));
+                return Err(StartError::Remote(RemoteError::Transport(
+                    error.to_string(),
+                )));
             }
         };
         // The NATS server has the subscriptions before `start` returns.

@@ -8,15 +8,24 @@
 //! - [`pid`]: [`Pid`], the untyped handle, over the [`Process`] trait that the typed handle
 //!   implements;
 //! - [`signal`]: what the runtime tells a server of another's exit ([`Down`], [`Exit`]);
-//! - [`watchers`]: the monitors and links on a server, told when it exits;
+//! - [`watchers`]: the monitors, links and exit hooks (of registries) on a server, told when
+//!   it exits;
 //! - [`stand_in`]: the stand-in [`Pid`] of a server in another process, which a transport
-//!   marks exited.
+//!   marks exited;
+//! - [`live`] (feature `observer`): the table of live servers an observer reads;
+//! - [`test_guard`]: which test guard each server belongs to;
+//! - [`waits`]: which server's handler waits for a call to which, to refuse a call that
+//!   would close a cycle.
 
+#[cfg(feature = "observer")]
+pub(crate) mod live;
 pub(crate) mod pid;
 pub(crate) mod scope;
 mod shared;
 mod signal;
 mod stand_in;
+pub(crate) mod test_guard;
+pub(crate) mod waits;
 pub(crate) mod watchers;
 
 pub use crate::id::ServerId;

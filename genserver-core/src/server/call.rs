@@ -16,19 +16,29 @@
 //! multi-thread runtime often a wake-up of the thread that drives the timers), so the common
 //! call never registers one: see `docs/performance.md`.
 //!
-//! Calls through a name handle or a remote one, or to a server with a bounded mailbox, take the
-//! general path, an `async fn` boxed into the same future.
+//! A call through a name handle resolves the name on its first poll (through the registry's
+//! cache of resolved names, `registry/name.rs`) and then goes the same way, holding the `Pid`
+//! it found. Calls to a server with a bounded mailbox, through a name of another registry whose
+//! server is not an `S`, or through a remote handle (`server/remote.rs`), take the general
+//! path, an `async fn` boxed into the same future.
+//!
+//! A call made from inside a handler whose reply is missing after step 2 is a wait of one
+//! server for another: before arming its timer it records the wait, and fails with
+//! [`CallError::Deadlock`] if that closes a cycle (`process/waits.rs`). Calls answered within
+//! the round, and calls from outside servers, never look.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use tokio::time::Sleep;
 
-use super::handle::Target;
+use super::handle::{Indirect, Target};
 use super::{GenServer, ServerRef};
-use crate::process::Shared;
 use crate::process::scope::current_server;
+use crate::process::waits::{self, Waiting};
+use crate::process::{Pid, Shared};
 use crate::reply::{self, Received, Rx};
 use crate::task::Mail;
 use crate::{CallError, ReplySender};
@@ -45,6 +55,8 @@ pin_project_lite::pin_project! {
         #[pin]
         step_aside: Y,
         stepped_aside: bool,
+        // The server a name handle's call goes to, resolved on the first poll.
+        resolved: Option<Pid>,
         state: State<'a, R, F>,
     }
 }
@@ -55,8 +67,15 @@ enum State<'a, R, F> {
     Unsent(F),
     /// Sent; the reply is awaited, without a timer so far.
     Sent(Rx<R>),
-    /// Sent, and the reply was missing after one round: waiting until the timer fires.
-    Timed(Rx<R>, Pin<Box<Sleep>>),
+    /// Sent, and the reply was missing after one round: waiting until the timer fires. From a
+    /// handler, with the edge of the wait in the graph of `process/waits.rs` (removed with the
+    /// state).
+    Timed(
+        Rx<R>,
+        Pin<Box<Sleep>>,
+        // Held for its `Drop`, which removes the edge.
+        #[allow(dead_code)] Waiting,
+    ),
     /// The general path (a name handle, a bounded mailbox), or the wait for the exit reason
     /// of a server that closed the reply channel as it died.
     General(General<'a, R>),
@@ -76,6 +95,7 @@ where
             handle,
             step_aside,
             stepped_aside: false,
+            resolved: None,
             state: State::Unsent(msg),
         }
     }
@@ -101,6 +121,24 @@ where
                     };
                     let server = match &handle.target {
                         Target::Direct(server) if server.shared.room.is_none() => server,
+                        Target::Indirect(indirect) if let Indirect::Named(name) = &**indirect => {
+                            let Some(pid) = name.whereis() else {
+                                return Poll::Ready(Err(CallError::NotRunning));
+                            };
+                            match pid.direct::<S>() {
+                                Some(server) if server.shared.room.is_none() => {}
+                                Some(_) => {
+                                    *this.state =
+                                        State::General(Box::pin(handle.call_general(msg)));
+                                    continue;
+                                }
+                                None => return Poll::Ready(Err(CallError::NotRunning)),
+                            }
+                            this.resolved
+                                .insert(pid)
+                                .direct::<S>()
+                                .expect("checked to be an `S` just above")
+                        }
                         _ => {
                             *this.state = State::General(Box::pin(handle.call_general(msg)));
                             continue;
@@ -110,7 +148,7 @@ where
                         return Poll::Ready(Err(CallError::CallingSelf));
                     }
                     let (reply_to, receiver) = reply::reply_channel();
-                    if server.mailbox.send(Mail::Msg(msg(reply_to))).is_err() {
+                    if server.mailbox.send(Mail::msg(msg(reply_to))).is_err() {
                         return Poll::Ready(Err(CallError::NotRunning));
                     }
                     *this.state = State::Sent(receiver);
@@ -118,7 +156,7 @@ where
                 State::Sent(receiver) => {
                     if !*this.stepped_aside {
                         *this.stepped_aside = true;
-                        if direct(handle).single_threaded {
+                        if shared_of(handle, this.resolved).single_threaded {
                             // On a `current_thread` runtime: back in the run queue behind the
                             // server, which its send woke, so the next poll comes after the
                             // server's. Until then the reply is looked at without storing a
@@ -128,7 +166,8 @@ where
                             let coop = ready!(tokio::task::coop::poll_proceed(cx));
                             if let Some(received) = receiver.try_recv() {
                                 coop.made_progress();
-                                return finish(this.state, received, handle, cx);
+                                let shared = shared_of(handle, this.resolved);
+                                return finish(this.state, received, shared, handle, cx);
                             }
                             cx.waker().wake_by_ref();
                             return Poll::Pending;
@@ -139,27 +178,42 @@ where
                         // worker's queue and wake an idle worker to steal it; `yield_now`
                         // defers the wake until the worker has nothing else to run.)
                         if let Poll::Ready(received) = poll_reply(receiver, cx) {
-                            return finish(this.state, received, handle, cx);
+                            let shared = shared_of(handle, this.resolved);
+                            return finish(this.state, received, shared, handle, cx);
                         }
                         if this.step_aside.as_mut().poll(cx).is_pending() {
                             return Poll::Pending;
                         }
                     }
                     if let Poll::Ready(received) = poll_reply(receiver, cx) {
-                        return finish(this.state, received, handle, cx);
+                        let shared = shared_of(handle, this.resolved);
+                        return finish(this.state, received, shared, handle, cx);
                     }
-                    // A round has passed without the reply: from now on, with a timer.
+                    // A round has passed without the reply: from now on, with a timer. A call
+                    // from a handler first records what it waits for, and fails if that
+                    // closes a cycle of handlers waiting for each other (`process/waits.rs`).
+                    let waiting = match waits::wait_for(
+                        current_server(),
+                        shared_of(handle, this.resolved).id.as_u64(),
+                    ) {
+                        Ok(waiting) => waiting,
+                        Err(cycle) => {
+                            *this.state = State::Done;
+                            return Poll::Ready(Err(CallError::Deadlock(cycle)));
+                        }
+                    };
                     let sleep = Box::pin(tokio::time::sleep_until(reply::deadline_after(
                         handle.call_timeout,
                     )));
                     let State::Sent(receiver) = std::mem::replace(this.state, State::Done) else {
                         unreachable!("matched as sent just above")
                     };
-                    *this.state = State::Timed(receiver, sleep);
+                    *this.state = State::Timed(receiver, sleep, waiting);
                 }
-                State::Timed(receiver, sleep) => {
+                State::Timed(receiver, sleep, _) => {
                     if let Poll::Ready(received) = poll_reply(receiver, cx) {
-                        return finish(this.state, received, handle, cx);
+                        let shared = shared_of(handle, this.resolved);
+                        return finish(this.state, received, shared, handle, cx);
                     }
                     ready!(sleep.as_mut().poll(cx));
                     *this.state = State::Done;
@@ -190,10 +244,10 @@ fn poll_reply<R>(receiver: &mut Rx<R>, cx: &mut Context<'_>) -> Poll<Received<R>
 fn finish<'a, S: GenServer, R: Send + 'a, F>(
     state: &mut State<'a, R, F>,
     received: Received<R>,
+    shared: &Arc<Shared>,
     handle: &'a ServerRef<S>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<R, CallError>> {
-    let shared = direct(handle);
     match reply::outcome(received, shared) {
         Some(result) => {
             *state = State::Done;
@@ -201,7 +255,11 @@ fn finish<'a, S: GenServer, R: Send + 'a, F>(
         }
         None => {
             let deadline = reply::deadline_after(handle.call_timeout);
-            *state = State::General(Box::pin(reply::exit_of(shared, deadline)));
+            // Rare (a server dying as it answered): the record is shared with the wait.
+            let shared = Arc::clone(shared);
+            *state = State::General(Box::pin(
+                async move { reply::exit_of(&shared, deadline).await },
+            ));
             let State::General(general) = state else {
                 unreachable!("set just above")
             };
@@ -212,13 +270,16 @@ fn finish<'a, S: GenServer, R: Send + 'a, F>(
     }
 }
 
-/// The record of the server a call in the fast path goes to.
-fn direct<S: GenServer>(handle: &ServerRef<S>) -> &Shared {
-    match &handle.target {
-        Target::Direct(server) => &server.shared,
-        Target::Named(_) | Target::Remote(_) => {
-            unreachable!("a name or remote handle's call takes the general path")
-        }
+/// The record of the server a call in the fast path goes to: the handle's, or the one its
+/// name resolved to.
+fn shared_of<'b, S: GenServer>(
+    handle: &'b ServerRef<S>,
+    resolved: &'b Option<Pid>,
+) -> &'b Arc<Shared> {
+    match (&handle.target, resolved) {
+        (_, Some(pid)) => pid.shared(),
+        (Target::Direct(server), None) => &server.shared,
+        (_, None) => unreachable!("a name handle's call is sent once its name is resolved"),
     }
 }
 
@@ -264,21 +325,24 @@ impl<S: GenServer> ServerRef<S> {
     ) -> Result<R, CallError> {
         let server = match &self.target {
             Target::Direct(server) => server,
-            // Resolve the name, then make the call on the server found.
-            Target::Named(name) => {
-                let pid = name.whereis().ok_or(CallError::NotRunning)?;
-                let server = pid.server_ref::<S>().ok_or(CallError::NotRunning)?;
-                return Box::pin(server.with_timeout(self.call_timeout).call(msg)).await;
-            }
-            // The transport sends the message and completes its reply channel with the reply.
-            Target::Remote(remote) => {
-                let (reply_to, mut receiver) = reply::reply_channel();
-                remote.remote.call(msg(reply_to), self.call_timeout).await?;
-                return match receiver.try_recv() {
-                    Some(Received::Value(value)) => Ok(value),
-                    _ => Err(CallError::NoReply),
-                };
-            }
+            Target::Indirect(indirect) => match &**indirect {
+                // Resolve the name, then make the call on the server found.
+                Indirect::Named(name) => {
+                    let pid = name.whereis().ok_or(CallError::NotRunning)?;
+                    let server = pid.server_ref::<S>().ok_or(CallError::NotRunning)?;
+                    return Box::pin(server.with_timeout(self.call_timeout).call(msg)).await;
+                }
+                // The transport sends the message and completes its reply channel with the
+                // reply.
+                Indirect::Remote(remote) => {
+                    let (reply_to, mut receiver) = reply::reply_channel();
+                    remote.remote.call(msg(reply_to), self.call_timeout).await?;
+                    return match receiver.try_recv() {
+                        Some(Received::Value(value)) => Ok(value),
+                        _ => Err(CallError::NoReply),
+                    };
+                }
+            },
         };
         if current_server() == server.shared.id.as_u64() {
             return Err(CallError::CallingSelf);
@@ -295,7 +359,7 @@ impl<S: GenServer> ServerRef<S> {
         let (reply_to, receiver) = reply::reply_channel();
         server
             .mailbox
-            .send(Mail::Msg(msg(reply_to)))
+            .send(Mail::msg(msg(reply_to)))
             .map_err(|_| CallError::NotRunning)?;
         reply::wait(receiver, &server.shared, deadline, self.call_timeout).await
     }

@@ -13,7 +13,7 @@ use crate::process::{Pid, Shared, Signal};
 use crate::registry::{LocalRegistry, Name, Registry};
 use crate::reply::{self, Received};
 use crate::task::{Mail, ServerStats, StopRequest};
-use crate::{CallError, CastError, ExitReason, RemoteError, ReplyTo, ServerId, mailbox};
+use crate::{CallError, CastError, ExitReason, RemoteError, ReplyTo, ServerId, StopError, mailbox};
 
 /// OTP's default call timeout.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -39,10 +39,18 @@ pub struct ServerRef<S: GenServer> {
 pub(crate) enum Target<S: GenServer> {
     /// One server, for its whole life.
     Direct(Direct<S>),
-    /// Whichever server holds the name when a message is sent.
-    Named(Arc<Name>),
+    /// Whichever server holds a name when a message is sent, or a server in another process.
+    /// One variant behind one `Arc` for both, so that a handle is no larger than a direct one
+    /// (a third variant would cost a tag).
+    Indirect(Arc<Indirect<S>>),
+}
+
+/// What an indirect handle reaches.
+pub(crate) enum Indirect<S: GenServer> {
+    /// Whichever local server holds the name.
+    Named(Name),
     /// A server in another process, through a transport.
-    Remote(Arc<RemoteTarget<S>>),
+    Remote(RemoteTarget<S>),
 }
 
 /// A handle bound to one server: its mailbox and the record its handles share.
@@ -64,8 +72,7 @@ impl<S: GenServer> Clone for Target<S> {
     fn clone(&self) -> Self {
         match self {
             Target::Direct(server) => Target::Direct(server.clone()),
-            Target::Named(name) => Target::Named(name.clone()),
-            Target::Remote(remote) => Target::Remote(remote.clone()),
+            Target::Indirect(indirect) => Target::Indirect(indirect.clone()),
         }
     }
 }
@@ -87,18 +94,20 @@ impl<S: GenServer> fmt::Debug for ServerRef<S> {
                 "ServerRef<{}>({})",
                 server.shared.type_name, server.shared.id
             ),
-            Target::Named(name) => write!(
-                f,
-                "ServerRef<{}>({:?})",
-                std::any::type_name::<S>(),
-                name.name()
-            ),
-            Target::Remote(remote) => write!(
-                f,
-                "ServerRef<{}>(remote {:?})",
-                std::any::type_name::<S>(),
-                remote.remote.name()
-            ),
+            Target::Indirect(indirect) => match &**indirect {
+                Indirect::Named(name) => write!(
+                    f,
+                    "ServerRef<{}>({:?})",
+                    std::any::type_name::<S>(),
+                    name.name()
+                ),
+                Indirect::Remote(remote) => write!(
+                    f,
+                    "ServerRef<{}>(remote {:?})",
+                    std::any::type_name::<S>(),
+                    remote.remote.name()
+                ),
+            },
         }
     }
 }
@@ -120,7 +129,7 @@ impl<S: GenServer> Direct<S> {
             return self.cast_bounded(msg);
         }
         self.mailbox
-            .send(Mail::Msg(msg))
+            .send(Mail::msg(msg))
             .map_err(|_| CastError::NotRunning)
     }
 
@@ -135,7 +144,7 @@ impl<S: GenServer> Direct<S> {
             }
         }
         self.mailbox
-            .send(Mail::Msg(msg))
+            .send(Mail::msg(msg))
             .map_err(|_| CastError::NotRunning)
     }
 
@@ -176,6 +185,10 @@ impl<S: GenServer> Direct<S> {
         // Exiting already, or it exited before it took the request (which was then dropped):
         // wait for its exit all the same.
         self.shared.wait_exit().await;
+    }
+
+    async fn stop_timeout(&self, reason: ExitReason, timeout: Duration) -> Result<(), StopError> {
+        stop_timeout(&self.shared, || self.request_stop(reason), timeout).await
     }
 
     async fn system<R: Send + 'static>(
@@ -226,7 +239,7 @@ impl<S: GenServer> ServerRef<S> {
     /// Making the handle does not look the name up; it cannot fail.
     pub fn from_name(name: impl Into<String>) -> ServerRef<S> {
         ServerRef {
-            target: Target::Named(Arc::new(Name::local(name.into()))),
+            target: Target::Indirect(Arc::new(Indirect::Named(Name::local(name.into())))),
             call_timeout: DEFAULT_CALL_TIMEOUT,
         }
     }
@@ -234,7 +247,7 @@ impl<S: GenServer> ServerRef<S> {
     /// Like [`from_name`](ServerRef::from_name), resolving the name in another [`Registry`].
     pub fn from_name_via(registry: Arc<dyn Registry>, name: impl Into<String>) -> ServerRef<S> {
         ServerRef {
-            target: Target::Named(Arc::new(Name::via(registry, name.into()))),
+            target: Target::Indirect(Arc::new(Indirect::Named(Name::via(registry, name.into())))),
             call_timeout: DEFAULT_CALL_TIMEOUT,
         }
     }
@@ -244,8 +257,32 @@ impl<S: GenServer> ServerRef<S> {
     pub fn name(&self) -> Option<&str> {
         match &self.target {
             Target::Direct(_) => None,
-            Target::Named(name) => Some(name.name()),
-            Target::Remote(remote) => Some(remote.remote.name()),
+            Target::Indirect(indirect) => match &**indirect {
+                Indirect::Named(name) => Some(name.name()),
+                Indirect::Remote(remote) => Some(remote.remote.name()),
+            },
+        }
+    }
+
+    /// The name of a name handle.
+    pub(crate) fn named(&self) -> Option<&Name> {
+        match &self.target {
+            Target::Indirect(indirect) => match &**indirect {
+                Indirect::Named(name) => Some(name),
+                Indirect::Remote(_) => None,
+            },
+            Target::Direct(_) => None,
+        }
+    }
+
+    /// The transport of a remote handle.
+    pub(crate) fn remote(&self) -> Option<&RemoteTarget<S>> {
+        match &self.target {
+            Target::Indirect(indirect) => match &**indirect {
+                Indirect::Remote(remote) => Some(remote),
+                Indirect::Named(_) => None,
+            },
+            Target::Direct(_) => None,
         }
     }
 
@@ -253,8 +290,12 @@ impl<S: GenServer> ServerRef<S> {
     fn with_server<R>(&self, f: impl FnOnce(&Direct<S>) -> R) -> Option<R> {
         match &self.target {
             Target::Direct(server) => Some(f(server)),
-            Target::Named(name) => name.whereis().as_ref().and_then(Pid::direct::<S>).map(f),
-            Target::Remote(_) => None,
+            Target::Indirect(_) => self
+                .named()?
+                .whereis()
+                .as_ref()
+                .and_then(Pid::direct::<S>)
+                .map(f),
         }
     }
 
@@ -262,7 +303,7 @@ impl<S: GenServer> ServerRef<S> {
     /// none does, an id that belongs to no server. For a remote handle, an id of its own that
     /// stands for the remote server here.
     pub fn id(&self) -> ServerId {
-        if let Target::Remote(remote) = &self.target {
+        if let Some(remote) = self.remote() {
             return remote.id;
         }
         self.with_server(|server| server.shared.id)
@@ -273,7 +314,7 @@ impl<S: GenServer> ServerRef<S> {
     /// handle: whether a live server holds the name now. For a remote handle: the transport's
     /// guess, without asking the server (see its documentation).
     pub fn is_alive(&self) -> bool {
-        if let Target::Remote(remote) = &self.target {
+        if let Some(remote) = self.remote() {
             return remote.remote.is_alive();
         }
         self.with_server(|server| !server.shared.is_done())
@@ -300,7 +341,7 @@ impl<S: GenServer> ServerRef<S> {
     /// For a remote handle, a stand-in for the remote server (see
     /// [`Pid::stand_in`]): monitors and links on it follow the remote server.
     pub fn pid(&self) -> Pid {
-        if let Target::Remote(remote) = &self.target {
+        if let Some(remote) = self.remote() {
             return remote.remote.pid(remote.id);
         }
         self.with_server(|server| server.pid(self.call_timeout))
@@ -313,7 +354,7 @@ impl<S: GenServer> ServerRef<S> {
     pub fn cast(&self, msg: S::Msg) -> Result<(), CastError> {
         match &self.target {
             Target::Direct(server) => server.cast(msg),
-            Target::Named(_) | Target::Remote(_) => self.cast_named(msg),
+            Target::Indirect(_) => self.cast_named(msg),
         }
     }
 
@@ -321,7 +362,7 @@ impl<S: GenServer> ServerRef<S> {
     /// a remote one (through its transport).
     #[inline(never)]
     fn cast_named(&self, msg: S::Msg) -> Result<(), CastError> {
-        if let Target::Remote(remote) = &self.target {
+        if let Some(remote) = self.remote() {
             return remote.remote.cast(msg);
         }
         self.with_server(|server| server.cast(msg))
@@ -348,12 +389,73 @@ impl<S: GenServer> ServerRef<S> {
     pub async fn stop_with(&self, reason: ExitReason) {
         match &self.target {
             Target::Direct(server) => server.stop_with(reason).await,
-            Target::Named(name) => {
-                if let Some(server) = name.whereis().as_ref().and_then(Pid::direct::<S>) {
+            Target::Indirect(_) => {
+                if let Some(remote) = self.remote() {
+                    let _ = remote.remote.stop(reason, None).await;
+                } else if let Some(server) = self.with_server(Direct::clone) {
                     server.stop_with(reason).await;
                 }
             }
-            Target::Remote(remote) => remote.remote.stop(reason).await,
+        }
+    }
+
+    /// Stops the server with `reason` and waits at most `timeout` for it to exit: OTP's
+    /// `GenServer.stop(server, reason, timeout)`. `Ok(())` once `terminate` has run and the
+    /// state is dropped (a panic in `terminate` still ends the stop; the server's exit reason
+    /// is then that panic). Like [`stop_with`](ServerRef::stop_with), messages already queued
+    /// are handled first.
+    ///
+    /// - [`StopError::NotRunning`]: the server had already exited (for a name handle: no server
+    ///   holds the name);
+    /// - [`StopError::Timeout`]: it has not exited within `timeout`; it goes on stopping;
+    /// - [`StopError::CallingSelf`]: called from the server's own handler, where waiting would
+    ///   deadlock (nothing is stopped: use `ctx.stop(reason)` there).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use genserver::prelude::*;
+    ///
+    /// struct Flusher;
+    ///
+    /// #[genserver]
+    /// impl Flusher {
+    ///     #[call]
+    ///     fn ping(&self) -> bool { true }
+    ///
+    ///     #[terminate]
+    ///     async fn terminate(&mut self) {
+    ///         tokio::time::sleep(Duration::from_secs(1)).await; // flush to disk, say
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let flusher = Flusher::start(Flusher).await.unwrap();
+    /// let early = flusher.stop_timeout(ExitReason::Shutdown, Duration::from_millis(10)).await;
+    /// assert_eq!(early, Err(StopError::Timeout));
+    /// assert_eq!(flusher.exited().await, ExitReason::Shutdown);
+    /// assert_eq!(
+    ///     flusher.stop_timeout(ExitReason::Normal, Duration::from_secs(1)).await,
+    ///     Err(StopError::NotRunning)
+    /// );
+    /// # }
+    /// ```
+    pub async fn stop_timeout(
+        &self,
+        reason: ExitReason,
+        timeout: Duration,
+    ) -> Result<(), StopError> {
+        match &self.target {
+            Target::Direct(server) => server.stop_timeout(reason, timeout).await,
+            Target::Indirect(_) => {
+                if let Some(remote) = self.remote() {
+                    return remote.remote.stop(reason, Some(timeout)).await;
+                }
+                match self.with_server(Direct::clone) {
+                    Some(server) => server.stop_timeout(reason, timeout).await,
+                    None => Err(StopError::NotRunning),
+                }
+            }
         }
     }
 
@@ -413,22 +515,30 @@ impl<S: GenServer> ServerRef<S> {
     ) -> Result<R, CallError> {
         match &self.target {
             Target::Direct(server) => server.system(run, self.call_timeout).await,
-            Target::Named(name) => {
-                let pid = name.whereis().ok_or(CallError::NotRunning)?;
-                let server = pid.direct::<S>().ok_or(CallError::NotRunning)?;
+            Target::Indirect(_) => {
+                local_only(self, "a closure on the state")?;
+                let server = self
+                    .with_server(Direct::clone)
+                    .ok_or(CallError::NotRunning)?;
                 server.system(run, self.call_timeout).await
             }
-            Target::Remote(_) => Err(CallError::Remote(RemoteError::NotRemote(
-                "a closure on the state".to_owned(),
-            ))),
         }
     }
 
     /// Ends the server at once, without `terminate`: its callers get
-    /// `CallError::Exited(ExitReason::Killed)`. Not async: the task is aborted at its next
-    /// await point.
+    /// `CallError::Exited(ExitReason::Killed)`, its monitors and `exited` see
+    /// [`ExitReason::Killed`] — also when it was already stopping and is killed in the middle
+    /// of `terminate`.
+    ///
+    /// Not async: the server's task is aborted, which tokio carries out at the task's next
+    /// `.await`. **A handler (or `terminate`) that blocks its thread without awaiting — a
+    /// synchronous loop, `std::thread::sleep`, a blocking lock or I/O call — cannot be
+    /// interrupted:** the kill takes effect only when it returns or awaits, and until then the
+    /// server holds its name and its thread. Give long blocking work to
+    /// `tokio::task::spawn_blocking` and await it, so that the server stays killable. A
+    /// supervisor is not held up by such a child: see [`Shutdown`](crate::Shutdown).
     pub fn kill(&self) {
-        if let Target::Remote(remote) = &self.target {
+        if let Some(remote) = self.remote() {
             return remote.remote.kill();
         }
         self.with_server(|server| server.shared.kill(ExitReason::Killed));
@@ -439,7 +549,7 @@ impl<S: GenServer> ServerRef<S> {
     pub async fn exited(&self) -> ExitReason {
         match &self.target {
             Target::Direct(server) => server.shared.wait_exit().await,
-            Target::Named(_) | Target::Remote(_) => self.monitor().await,
+            Target::Indirect(_) => self.monitor().await,
         }
     }
 
@@ -450,16 +560,13 @@ impl<S: GenServer> ServerRef<S> {
     /// [`ExitReason::NoProc`]). The future does not borrow the handle, so it can be moved into
     /// a task or a `select!`.
     ///
-    /// A server monitors another with [`Context::monitor`] instead, and gets a
+    /// A server monitors another with [`Context::monitor`](crate::Context::monitor) instead, and gets a
     /// [`Down`](crate::Down) message.
     ///
     /// For a remote handle, the exit of the remote server holding the name now, or
     /// [`ExitReason::NoConnection`] if it can no longer be reached.
-    pub fn monitor(&self) -> impl Future<Output = ExitReason> + Send + 'static {
-        let remote = match &self.target {
-            Target::Remote(remote) => Some(remote.remote.monitor()),
-            _ => None,
-        };
+    pub fn monitor(&self) -> impl Future<Output = ExitReason> + Send + 'static + use<S> {
+        let remote = self.remote().map(|remote| remote.remote.monitor());
         let shared = self.with_server(|server| server.shared.clone());
         async move {
             if let Some(remote) = remote {
@@ -476,10 +583,45 @@ impl<S: GenServer> ServerRef<S> {
 /// Fails `operation` with [`RemoteError::NotRemote`] on a remote handle: a closure on the state
 /// does not travel to another process.
 fn local_only<S: GenServer>(handle: &ServerRef<S>, operation: &str) -> Result<(), CallError> {
-    match &handle.target {
-        Target::Remote(_) => Err(CallError::Remote(RemoteError::NotRemote(
+    match handle.remote() {
+        Some(_) => Err(CallError::Remote(RemoteError::NotRemote(
             operation.to_owned(),
         ))),
-        _ => Ok(()),
+        None => Ok(()),
+    }
+}
+
+/// Requests a stop (`request`) of the server of `shared` and waits at most `timeout` for its
+/// exit: the stop with a timeout of the typed handle and of [`Pid`].
+pub(crate) async fn stop_timeout(
+    shared: &Shared,
+    request: impl FnOnce() -> bool,
+    timeout: Duration,
+) -> Result<(), StopError> {
+    if current_server() == shared.id.as_u64() {
+        return Err(StopError::CallingSelf);
+    }
+    if shared.is_done() {
+        return Err(StopError::NotRunning);
+    }
+    // A closed mailbox means the server is already exiting: wait for it all the same.
+    let _ = request();
+    match tokio::time::timeout(timeout, shared.wait_exit()).await {
+        Ok(_reason) => Ok(()),
+        Err(_elapsed) => Err(StopError::Timeout),
+    }
+}
+
+/// The stop with a timeout of an untyped handle, beside the typed one's (the `Pid` lives in a
+/// lower layer, which knows no `StopError`).
+impl Pid {
+    /// Like [`ServerRef::stop_timeout`]: stops the server with `reason` and waits at most
+    /// `timeout` for it to exit.
+    pub async fn stop_timeout(
+        &self,
+        reason: ExitReason,
+        timeout: Duration,
+    ) -> Result<(), StopError> {
+        stop_timeout(self.shared(), || self.0.request_stop(reason), timeout).await
     }
 }

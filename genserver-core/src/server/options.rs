@@ -9,10 +9,12 @@ use std::time::Duration;
 use super::handle::{DEFAULT_CALL_TIMEOUT, Direct};
 use super::{Context, GenServer, ServerRef};
 use crate::process::Shared;
+#[cfg(feature = "observer")]
+use crate::process::live;
 use crate::registry::{Name, Registry};
 use crate::reply::{self, Received};
 use crate::task::run::run;
-use crate::{StartError, mailbox};
+use crate::{ExitReason, StartError, mailbox};
 
 /// How to start a server: `Counter::options().call_timeout(..).start(args)`.
 ///
@@ -41,8 +43,12 @@ use crate::{StartError, mailbox};
 /// ```
 pub struct Options<S: GenServer> {
     call_timeout: Duration,
+    start_timeout: Option<Duration>,
     mailbox_capacity: Option<usize>,
     name: Option<Name>,
+    /// How the observer asks for the state's `Debug` text (`observe_state`).
+    #[cfg(feature = "observer")]
+    debug_state: Option<fn(&Direct<S>) -> live::StateFn>,
     server: PhantomData<fn() -> S>,
 }
 
@@ -50,8 +56,11 @@ impl<S: GenServer> Default for Options<S> {
     fn default() -> Self {
         Options {
             call_timeout: DEFAULT_CALL_TIMEOUT,
+            start_timeout: None,
             mailbox_capacity: None,
             name: None,
+            #[cfg(feature = "observer")]
+            debug_state: None,
             server: PhantomData,
         }
     }
@@ -61,6 +70,7 @@ impl<S: GenServer> fmt::Debug for Options<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Options")
             .field("call_timeout", &self.call_timeout)
+            .field("start_timeout", &self.start_timeout)
             .field("mailbox_capacity", &self.mailbox_capacity)
             .field("name", &self.name.as_ref().map(Name::name))
             .finish()
@@ -79,8 +89,50 @@ impl<S: GenServer> Options<S> {
         self
     }
 
+    /// How long `start` waits for `init` (OTP's `start_link(.., timeout: t)`); no limit by
+    /// default. An init still running after `timeout` makes `start` return
+    /// [`StartError::Timeout`]: the half-started server is killed (its exit reason is
+    /// [`ExitReason::Killed`]) and its name is free again by the time `start` returns.
+    ///
+    /// The kill takes effect at init's next `.await`: an init that blocks its thread without
+    /// awaiting cannot be interrupted, and `start` returns once it does.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use genserver::prelude::*;
+    ///
+    /// struct Slow;
+    ///
+    /// #[genserver]
+    /// impl Slow {
+    ///     #[init]
+    ///     async fn init(delay: Duration) -> Self {
+    ///         tokio::time::sleep(delay).await;
+    ///         Slow
+    ///     }
+    ///
+    ///     #[call]
+    ///     fn ping(&self) -> bool { true }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let started = Slow::options()
+    ///     .name("slow")
+    ///     .start_timeout(Duration::from_millis(100))
+    ///     .start(Duration::from_secs(10))
+    ///     .await;
+    /// assert!(matches!(started, Err(StartError::Timeout)));
+    /// assert!(Slow::whereis("slow").is_none());
+    /// # }
+    /// ```
+    pub fn start_timeout(mut self, timeout: Duration) -> Self {
+        self.start_timeout = Some(timeout);
+        self
+    }
+
     /// Bounds the mailbox to `capacity` messages: a cast to a full mailbox fails with
-    /// [`CastError::Full`] and a call waits for room (within its timeout). Stop requests are
+    /// [`CastError::Full`](crate::CastError::Full) and a call waits for room (within its timeout). Stop requests are
     /// never refused. Unbounded by default, like an Erlang mailbox.
     pub fn mailbox_capacity(mut self, capacity: usize) -> Self {
         self.mailbox_capacity = Some(capacity);
@@ -135,7 +187,33 @@ impl<S: GenServer> Options<S> {
         self.name.as_ref().map(Name::name)
     }
 
+    /// Lets the observer (`genserver::observer`, feature `observer`) show the server's state:
+    /// on a click in its page it asks for it as [`ServerRef::get_state`] would, and shows its
+    /// `{:#?}` text. Without the feature this does nothing.
+    ///
+    /// Opt-in, as the state may hold what a page should not show; the page itself is bound to
+    /// loopback unless told otherwise.
+    pub fn observe_state(self) -> Self
+    where
+        S: fmt::Debug,
+    {
+        #[cfg(feature = "observer")]
+        {
+            let mut options = self;
+            options.debug_state = Some(debug_state::<S>);
+            options
+        }
+        #[cfg(not(feature = "observer"))]
+        self
+    }
+
     /// Starts the server and returns its handle once `init` has succeeded.
+    ///
+    /// A start that fails — `init` returned an error ([`StartError::Init`]), panicked
+    /// ([`StartError::Panic`]), returned `None` ([`StartError::Ignored`]) or ran past the
+    /// [`start_timeout`](Options::start_timeout) ([`StartError::Timeout`]) — returns once the
+    /// server's task is gone and its name is free: nothing of it is left behind, however often
+    /// the start is retried.
     pub async fn start(self, args: S::Args) -> Result<S::Ref, StartError<S::InitError>> {
         let (mailbox, receiver) = mailbox::channel();
         let shared = Arc::new(Shared::new(
@@ -159,6 +237,16 @@ impl<S: GenServer> Options<S> {
             let (started, init_result) = reply::reply_channel();
             (Some(started), Some(init_result))
         };
+        // Into the table of live servers once nothing can stop the start any more: the exit
+        // work of the task (made by `run`, below) takes it out again.
+        #[cfg(feature = "observer")]
+        live::insert(
+            &shared,
+            server.mailbox.observed(),
+            self.debug_state.map(|state| state(&server)),
+        );
+        // Under the test guard of its starter, if any (`genserver::testing`).
+        crate::process::test_guard::on_start(|| server.pid(self.call_timeout));
         let ctx = Context::new(server.clone(), self.call_timeout);
         let task = tokio::spawn(run::<S>(shared.clone(), ctx, name, receiver, args, started));
         // Only this function sets it, once, right after the spawn.
@@ -169,7 +257,20 @@ impl<S: GenServer> Options<S> {
                 self.call_timeout,
             )));
         };
-        let error = match poll_fn(|cx| init_result.poll(cx)).await {
+        let received = match self.start_timeout {
+            None => poll_fn(|cx| init_result.poll(cx)).await,
+            Some(timeout) => {
+                match tokio::time::timeout(timeout, poll_fn(|cx| init_result.poll(cx))).await {
+                    Ok(received) => received,
+                    Err(_elapsed) => {
+                        shared.kill(ExitReason::Killed);
+                        shared.wait_exit().await;
+                        return Err(StartError::Timeout);
+                    }
+                }
+            }
+        };
+        let error = match received {
             Received::Value(Ok(())) => {
                 return Ok(S::Ref::from(ServerRef::from_direct(
                     server,
@@ -186,6 +287,22 @@ impl<S: GenServer> Options<S> {
         shared.wait_exit().await;
         Err(error)
     }
+}
+
+/// How the observer asks a server of a `Debug` type for its state: `get_state` with a short
+/// timeout (a server stuck in a handler does not answer).
+#[cfg(feature = "observer")]
+fn debug_state<S: GenServer + fmt::Debug>(server: &Direct<S>) -> live::StateFn {
+    let server = server.clone();
+    Box::new(move || {
+        let server = ServerRef::from_direct(server.clone(), Duration::from_secs(1));
+        Box::pin(async move {
+            server
+                .get_state(|state| format!("{state:#?}"))
+                .await
+                .map_err(|error| error.to_string())
+        })
+    })
 }
 
 /// The size of the task future of a server of type `S` (not spawned), for the tests.

@@ -12,9 +12,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::handle::{DEFAULT_CALL_TIMEOUT, Target};
+use super::handle::{DEFAULT_CALL_TIMEOUT, Indirect, Target};
 use super::{GenServer, ServerRef};
-use crate::{CallError, CastError, ExitReason, Pid, ServerId};
+use crate::{CallError, CastError, ExitReason, Pid, ServerId, StopError};
 
 /// A boxed future, as the methods of [`Remote`] return.
 pub type RemoteFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -32,9 +32,15 @@ pub trait Remote<S: GenServer>: Send + Sync + 'static {
     /// Sends a cast's (or an info) message without waiting.
     fn cast(&self, msg: S::Msg) -> Result<(), CastError>;
 
-    /// Asks the server to stop with `reason` and waits until it has exited (or cannot be
-    /// reached).
-    fn stop(&self, reason: ExitReason) -> RemoteFuture<'_, ()>;
+    /// Asks the server to stop with `reason` and waits until it has exited, at most `timeout`
+    /// (`None`: the transport's own bound). [`StopError::NotRunning`] if nobody serves the
+    /// address, [`StopError::Timeout`] if the server has not exited in time (or cannot be
+    /// heard from).
+    fn stop(
+        &self,
+        reason: ExitReason,
+        timeout: Option<Duration>,
+    ) -> RemoteFuture<'_, Result<(), StopError>>;
 
     /// Asks the server to end at once, without `terminate`.
     fn kill(&self);
@@ -52,8 +58,8 @@ pub trait Remote<S: GenServer>: Send + Sync + 'static {
     fn monitor(&self) -> RemoteFuture<'static, ExitReason>;
 }
 
-/// A handle's remote target: the transport's, and the id that stands for it here. Behind one
-/// `Arc` (a thin pointer), so that a handle is no larger for it.
+/// A handle's remote target: the transport's, and the id that stands for it here. Behind the
+/// handle's one `Arc` of indirect targets, so that a handle is no larger for it.
 pub(crate) struct RemoteTarget<S: GenServer> {
     pub(crate) remote: Box<dyn Remote<S>>,
     pub(crate) id: ServerId,
@@ -68,10 +74,10 @@ impl<S: GenServer> ServerRef<S> {
     /// travel.
     pub fn from_remote(remote: impl Remote<S>) -> ServerRef<S> {
         ServerRef {
-            target: Target::Remote(Arc::new(RemoteTarget {
+            target: Target::Indirect(Arc::new(Indirect::Remote(RemoteTarget {
                 remote: Box::new(remote),
                 id: ServerId::next(),
-            })),
+            }))),
             call_timeout: DEFAULT_CALL_TIMEOUT,
         }
     }

@@ -40,7 +40,10 @@ impl Cx<'_> {
         let (impl_generics, ty_generics, where_clause) = server.generics.split_for_impl();
         let msg = &self.msg;
         let allow = allow_lints();
-        let travelling = server.handlers.iter().filter(|handler| handler.kind != Kind::Info);
+        let travelling = server
+            .handlers
+            .iter()
+            .filter(|handler| handler.kind != Kind::Info);
 
         // Serde checks, at each type as the user wrote it.
         let mut types: Vec<&syn::Type> = Vec::new();
@@ -63,8 +66,8 @@ impl Cx<'_> {
                 __phantom: #krate::__private::PhantomData<fn() -> (#(#params,)*)>,
             }
         });
-        let phantom_value = (!params.is_empty())
-            .then(|| quote!(__phantom: #krate::__private::PhantomData,));
+        let phantom_value =
+            (!params.is_empty()).then(|| quote!(__phantom: #krate::__private::PhantomData,));
         let phantom_pattern = (!params.is_empty()).then(|| quote!(__phantom: _,));
         let structs = travelling.clone().map(|handler| {
             let name = args_struct(handler);
@@ -110,8 +113,12 @@ impl Cx<'_> {
             .flat_map(|where_clause| &where_clause.predicates);
         let impl_where = quote!(where #(#predicates,)* #(#bounds,)*);
 
-        let encode_arms = server.handlers.iter().map(|handler| self.encode_arm(handler, &remote, &phantom_value));
-        let deliver_arms = travelling.map(|handler| self.deliver_arm(handler, &remote, &phantom_pattern));
+        let encode_arms = server
+            .handlers
+            .iter()
+            .map(|handler| self.encode_arm(handler, &remote, &phantom_value));
+        let deliver_arms =
+            travelling.map(|handler| self.deliver_arm(handler, &remote, &phantom_pattern));
         let phantom_arm = self.phantom_arm();
         let request = local("request");
         let server_ref = local("server");
@@ -183,7 +190,10 @@ impl Cx<'_> {
                 quote!(#msg::#variant { #(#names,)* reply_to: #reply_to }),
                 quote!(#remote::Outgoing::call(#name, #encoded, #reply_to)),
             ),
-            None if names.is_empty() => (quote!(#msg::#variant), quote!(#remote::Outgoing::cast(#name, #encoded))),
+            None if names.is_empty() => (
+                quote!(#msg::#variant),
+                quote!(#remote::Outgoing::cast(#name, #encoded)),
+            ),
             None => (
                 quote!(#msg::#variant { #(#names,)* }),
                 quote!(#remote::Outgoing::cast(#name, #encoded)),
@@ -219,7 +229,9 @@ impl Cx<'_> {
                     #msg::#variant { #(#names,)* reply_to: #reply_to }
                 })
             },
-            None if names.is_empty() => quote!(#remote::Delivery::cast(#server_ref, #msg::#variant)),
+            None if names.is_empty() => {
+                quote!(#remote::Delivery::cast(#server_ref, #msg::#variant))
+            }
             None => quote!(#remote::Delivery::cast(#server_ref, #msg::#variant { #(#names,)* })),
         };
         quote! {

@@ -106,10 +106,12 @@ async fn a_server_with_nkey_users_accepts_only_their_keys() {
 async fn names_without_jetstream_fail_with_an_error_that_says_so() {
     let nats = NatsServer::builder().without_jetstream().start().unwrap();
     let node = node(&nats.url()).await;
-    let result = RemoteOptions::named(&node, Counter::options(), "auth-nojs")
+    let result = Counter::options()
+        .name("auth-nojs")
+        .remote(&node)
         .start(counter("auth-nojs"))
         .await;
-    let Err(crate::RemoteStartError::Node(error @ NodeError::Bucket { .. })) = result else {
+    let Err(StartError::Remote(error)) = result else {
         panic!("a remote start without JetStream fails: {result:?}");
     };
     assert!(error.to_string().contains("-js"), "{error}");

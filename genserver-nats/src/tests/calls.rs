@@ -3,8 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use genserver::prelude::*;
-
 use super::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -43,7 +41,7 @@ async fn a_name_nobody_serves_is_not_running_at_once() {
         Duration::from_secs(30),
     )
     .await;
-    assert_eq!(result, Err(Failure::Call(CallError::NotRunning)));
+    assert_eq!(result, Err(CallError::NotRunning));
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "no responders answers at once, not after the timeout: {:?}",
@@ -57,7 +55,7 @@ async fn a_crash_before_replying_is_exited_with_the_panic_and_frees_the_name() {
     let (a, b) = (node(&nats.url()).await, node(&nats.url()).await);
     let local = start_named(&a, "calls-crash").await;
     let result = call_name::<i64>(&b, "calls-crash", "crash").await;
-    let Err(Failure::Call(CallError::Exited(ExitReason::Panic(message)))) = result else {
+    let Err(CallError::Exited(ExitReason::Panic(message))) = result else {
         panic!("a crash is Exited(Panic): {result:?}");
     };
     assert!(
@@ -101,9 +99,7 @@ async fn callers_queued_behind_a_stop_get_exited_with_its_reason() {
     let behind = call_name::<i64>(&b, "calls-stop", "get").await;
     assert_eq!(
         behind,
-        Err(Failure::Call(CallError::Exited(ExitReason::Error(
-            "asked to quit".into()
-        ))))
+        Err(CallError::Exited(ExitReason::Error("asked to quit".into())))
     );
     assert_eq!(slow.await.unwrap(), Ok(0), "handled before the stop");
 }
@@ -122,7 +118,7 @@ async fn a_slow_handler_times_the_call_out_and_keeps_running() {
         Duration::from_millis(200),
     )
     .await;
-    assert_eq!(result, Err(Failure::Call(CallError::Timeout)));
+    assert_eq!(result, Err(CallError::Timeout));
     assert!(
         started.elapsed() < Duration::from_millis(1_400),
         "{:?}",
@@ -142,7 +138,7 @@ async fn a_dropped_reply_is_no_reply() {
     let _local = start_named(&a, "calls-forget").await;
     assert_eq!(
         call_name::<i64>(&b, "calls-forget", "forget").await,
-        Err(Failure::Call(CallError::NoReply))
+        Err(CallError::NoReply)
     );
 }
 
@@ -174,7 +170,7 @@ async fn an_unknown_handler_is_an_unknown_message_error() {
     let _local = start_named(&a, "calls-unknown").await;
     assert_eq!(
         call_name::<i64>(&b, "calls-unknown", "from_a_newer_version").await,
-        Err(Failure::Remote(RemoteError::UnknownMessage(
+        Err(CallError::Remote(RemoteError::UnknownMessage(
             "from_a_newer_version".into()
         )))
     );
@@ -188,7 +184,7 @@ async fn an_unknown_handler_is_an_unknown_message_error() {
     )
     .await;
     assert!(
-        matches!(&result, Err(Failure::Remote(RemoteError::Decode(text))) if text.contains("could not decode the request")),
+        matches!(&result, Err(CallError::Remote(RemoteError::Decode(text))) if text.contains("could not decode the request")),
         "{result:?}"
     );
     assert_eq!(
@@ -215,7 +211,7 @@ async fn a_payload_too_large_fails_that_call_only() {
     )
     .await;
     assert!(
-        matches!(result, Err(Failure::Remote(RemoteError::PayloadTooLarge { size, max })) if size > max && max == 1 << 20),
+        matches!(result, Err(CallError::Remote(RemoteError::PayloadTooLarge { size, max })) if size > max && max == 1 << 20),
         "{result:?}"
     );
     // A reply over it: the server answers with an error saying so.
@@ -228,7 +224,7 @@ async fn a_payload_too_large_fails_that_call_only() {
     )
     .await;
     assert!(
-        matches!(result, Err(Failure::Remote(RemoteError::PayloadTooLarge { size, max })) if size > max),
+        matches!(result, Err(CallError::Remote(RemoteError::PayloadTooLarge { size, max })) if size > max),
         "{result:?}"
     );
     // The connection and the server are fine.

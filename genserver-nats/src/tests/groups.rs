@@ -4,26 +4,29 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use genserver::prelude::*;
-
 use super::*;
-use crate::group::multi_request;
 use crate::testing::Proxy;
 
 async fn start_member(node: &Node, group: &str, label: &str) -> CounterRef {
-    RemoteOptions::group(node, Counter::options(), group)
+    Counter::options()
+        .remote_group(node, group)
         .start(counter(label))
         .await
         .expect("members of a group never clash")
 }
 
-fn labels(outcomes: &[(String, Result<bytes::Bytes, Failure>)]) -> BTreeSet<String> {
+fn labels(outcomes: &[(String, Result<String, CallError>)]) -> BTreeSet<String> {
     outcomes
         .iter()
-        .map(|(_, outcome)| {
-            wire::decode::<String>(outcome.as_ref().expect("every member answers")).unwrap()
-        })
+        .map(|(_, outcome)| outcome.clone().expect("every member answers"))
         .collect()
+}
+
+/// `label` of every member of `group`, through `node`.
+async fn labels_of(node: &Node, group: &str) -> Vec<(String, Result<String, CallError>)> {
+    node.multi_call::<Counter, _, _>(group, |member| async move { member.label().await })
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -65,15 +68,7 @@ async fn multi_call_reaches_every_member_and_a_stopped_one_leaves() {
     let m1 = start_member(&a, "groups-fan", "m1").await;
     let _m2 = start_member(&a, "groups-fan", "m2").await;
     let _m3 = start_member(&b, "groups-fan", "m3").await;
-    let outcomes = multi_request(
-        &b,
-        "groups-fan",
-        "label",
-        &wire::encode(&NoArgs {}).unwrap(),
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
+    let outcomes = labels_of(&b, "groups-fan").await;
     assert_eq!(outcomes.len(), 3);
     assert_eq!(
         labels(&outcomes),
@@ -86,15 +81,7 @@ async fn multi_call_reaches_every_member_and_a_stopped_one_leaves() {
         assert!(tokio::time::Instant::now() < deadline, "the member left");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    let outcomes = multi_request(
-        &b,
-        "groups-fan",
-        "label",
-        &wire::encode(&NoArgs {}).unwrap(),
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
+    let outcomes = labels_of(&b, "groups-fan").await;
     assert_eq!(
         labels(&outcomes),
         BTreeSet::from(["m2".into(), "m3".into()])
@@ -109,25 +96,11 @@ async fn a_cut_off_member_is_not_running_in_a_fan_out_then_leaves_within_the_lea
     let _gone = start_member(&a, "groups-cut", "gone").await;
     let _here = start_member(&b, "groups-cut", "here").await;
     proxy.cut();
-    let outcomes = multi_request(
-        &b,
-        "groups-cut",
-        "label",
-        &wire::encode(&NoArgs {}).unwrap(),
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
+    let outcomes = labels_of(&b, "groups-cut").await;
     assert_eq!(outcomes.len(), 2);
-    let mut answers: Vec<_> = outcomes
-        .into_iter()
-        .map(|(_, outcome)| outcome.map(|bytes| wire::decode::<String>(&bytes).unwrap()))
-        .collect();
+    let mut answers: Vec<_> = outcomes.into_iter().map(|(_, outcome)| outcome).collect();
     answers.sort_by_key(|answer| answer.is_ok());
-    assert_eq!(
-        answers,
-        vec![Err(Failure::Call(CallError::NotRunning)), Ok("here".into())]
-    );
+    assert_eq!(answers, vec![Err(CallError::NotRunning), Ok("here".into())]);
     // Its key expires: at most a lease after its last refresh.
     let deadline = tokio::time::Instant::now() + LEASE + Duration::from_secs(2);
     while b.members("groups-cut").await.unwrap().len() != 1 {

@@ -4,6 +4,7 @@
 //! Each test starts its own nats-server; real time throughout (a network is the point), with
 //! bounds generous enough for a loaded 2-core machine.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use genserver::prelude::*;
@@ -12,9 +13,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::handle::{Address, RemoteHandle};
 use crate::message::{Delivery, Incoming, Outgoing, RemoteMessage};
-use crate::protocol::{self, Failure, Op};
+use crate::protocol::{self, Op};
 use crate::testing::NatsServer;
-use crate::{Node, RemoteError, RemoteOptions, client, wire};
+// This crate's `RemoteOptionsExt`, over the facade prelude's: the facade's `nats` feature
+// (for the doctests) links a second copy of this crate into its unit tests. The test files
+// import this module's names (`use super::*`), not the prelude, so that this one is theirs too.
+use crate::{Node, RemoteError, RemoteOptions, RemoteOptionsExt, client, wire};
 
 mod auth;
 mod calls;
@@ -244,9 +248,18 @@ pub(crate) fn nats() -> NatsServer {
     NatsServer::start().expect("nats-server starts (apt-get install nats-server)")
 }
 
+/// The options of a counter under `name` on `node`. Each start registers its server in a
+/// local registry of its own: the nodes of a test stand for processes of their own, whose local
+/// names never meet (the cluster's name is what is unique).
+pub(crate) fn remote_options(node: &Node, name: &str) -> RemoteOptions<Counter> {
+    Counter::options()
+        .via(Arc::new(genserver::LocalRegistry::new()), name)
+        .remote(node)
+}
+
 /// Starts a counter under `name`.
 pub(crate) async fn start_named(node: &Node, name: &str) -> CounterRef {
-    RemoteOptions::named(node, Counter::options(), name)
+    remote_options(node, name)
         .start(counter(name))
         .await
         .expect("the name is free")
@@ -259,12 +272,12 @@ pub(crate) async fn call<A: Serialize, R: DeserializeOwned>(
     handler: &str,
     args: &A,
     timeout: Duration,
-) -> Result<R, Failure> {
+) -> Result<R, CallError> {
     let subject = RemoteHandle::new(node, address).subject().to_owned();
     let headers = protocol::request_headers(Op::Call, handler, Some(timeout.as_millis()));
-    let bytes =
-        client::request(&node.inner, subject, headers, wire::encode(args)?, timeout).await?;
-    Ok(wire::decode(&bytes)?)
+    let args = wire::encode(args).map_err(CallError::Remote)?;
+    let bytes = client::request(&node.inner, subject, headers, args, timeout).await?;
+    wire::decode(&bytes).map_err(CallError::Remote)
 }
 
 /// A raw call to the server holding `name`.
@@ -272,7 +285,7 @@ pub(crate) async fn call_name<R: DeserializeOwned>(
     node: &Node,
     name: &str,
     handler: &str,
-) -> Result<R, Failure> {
+) -> Result<R, CallError> {
     call(
         node,
         Address::Name(name.to_owned()),

@@ -3,8 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use genserver::prelude::*;
-
 use super::*;
 use crate::monitor::no_connection;
 use crate::testing::Proxy;
