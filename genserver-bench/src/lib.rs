@@ -24,6 +24,8 @@ pub mod host;
 pub mod names;
 #[cfg(feature = "observer")]
 pub mod observer_page;
+#[cfg(feature = "nats")]
+pub mod remote;
 pub mod results;
 pub mod subject;
 pub mod subjects;
