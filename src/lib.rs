@@ -106,7 +106,7 @@ macro_rules! __remote_items {
     ($($items:tt)*) => {
         ::core::compile_error! {
             "`#[genserver(remote)]` needs the `nats` feature of genserver: \
-     `gen-server = { version = \"0.1\", features = [\"nats\"] }` in Cargo.toml"
+`gen-server = { version = \"0.1\", features = [\"nats\"] }` in Cargo.toml"
         }
     };
 }

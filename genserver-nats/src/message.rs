@@ -87,8 +87,11 @@ pub trait RemoteMessage: Sized + Send + 'static {
     ) -> Result<Delivery, RemoteError>;
 }
 
+/// What a [`ReplyDecoder`] runs on the reply's bytes.
+type Complete = Box<dyn FnOnce(&[u8]) -> Result<(), RemoteError> + Send>;
+
 /// What a call's reply does when it arrives: decodes it and completes the reply channel.
-pub struct ReplyDecoder(Box<dyn FnOnce(&[u8]) -> Result<(), RemoteError> + Send>);
+pub struct ReplyDecoder(Complete);
 
 impl ReplyDecoder {
     /// A decoder that decodes an `R` and sends it to `reply_to`.

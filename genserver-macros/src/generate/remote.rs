@@ -5,8 +5,10 @@
 //! ::genserver::__remote_items! {
 //!     const _: () = {
 //!         fn assert_wire() { assert_wire::<i64>(); .. }   // serde, reported at the type
-//!         #[derive(Serialize, Deserialize)] struct __AddArgs { n: i64 }   // one per call and cast
-//!         impl RemoteMessage for CounterMsg {
+//!         #[derive(Serialize, Deserialize)]                // one per call and cast
+//!         #[serde(bound = "for<'__wire> i64: Wire")]      // its fields' types
+//!         struct __AddArgs { n: i64 }
+//!         impl RemoteMessage for CounterMsg where for<'__wire> i64: Wire, .. {
 //!             fn encode(self) -> Result<Outgoing, RemoteError> { match self { .. } }
 //!             fn deliver<S>(request: Incoming<'_>, server: &ServerRef<S>) -> Result<Delivery, RemoteError> {
 //!                 match request.handler() { "add" => { let __AddArgs { n } = request.args()?; .. } .. }
@@ -17,9 +19,18 @@
 //! ```
 //!
 //! The arguments of a handler travel as one struct with named fields (a map on the wire), its
-//! reply as itself; an `#[info]` message stays local.
+//! reply as itself; an `#[info]` message stays local (its `encode` is `NotRemote`).
+//!
+//! Each type that travels is checked once, at the type as the user wrote it (`assert_wire`,
+//! whose `on_unimplemented` says what is missing), as the `Send` check does. The derived serde
+//! impls and the `RemoteMessage` impl assume the types are serde through higher-ranked bounds
+//! (`for<'__wire> i64: Wire`), which rustc checks where the impl is used, not where it is
+//! written: a type that is not serde gives that one error, not one more per derive. A type that
+//! names the impl's type parameters (`Vec<T>`) is a plain bound instead, and is not checked on
+//! its own: `RemoteMessage` is implemented for the servers whose parameters make it serde
+//! (`Stack<i64>` travels, `Stack<Rc<u8>>` does not).
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
@@ -36,30 +47,47 @@ impl Cx<'_> {
         }
         let krate = &server.krate;
         let remote = quote!(#krate::__private::remote);
-        let serde_path = format!("{}::__private::remote::serde", quote!(#krate)).replace(' ', "");
+        let serde_path = tokens_text(&quote!(#remote::serde));
         let (impl_generics, ty_generics, where_clause) = server.generics.split_for_impl();
         let msg = &self.msg;
         let allow = allow_lints();
-        let travelling = server
+        let params = self.type_params();
+        let travelling: Vec<&Handler> = server
             .handlers
             .iter()
-            .filter(|handler| handler.kind != Kind::Info);
+            .filter(|handler| handler.kind != Kind::Info)
+            .collect();
 
-        // Serde checks, at each type as the user wrote it.
+        // Every type that travels, once each (as written), with its check and its bound.
         let mut types: Vec<&syn::Type> = Vec::new();
-        for handler in travelling.clone() {
-            types.extend(handler.args().map(|(_, ty)| ty));
-            types.extend(handler.reply.as_ref().map(|reply| &reply.ty));
+        for handler in &travelling {
+            for ty in handler
+                .args()
+                .map(|(_, ty)| ty)
+                .chain(handler.reply.as_ref().map(|reply| &reply.ty))
+            {
+                if !types.iter().any(|seen| same_type(seen, ty)) {
+                    types.push(ty);
+                }
+            }
         }
-        let checks = types.iter().map(|ty| {
+        let wire_lifetime = syn::Lifetime::new("'__wire", Span::mixed_site());
+        let checks = types.iter().filter(|ty| !mentions(ty, &params)).map(|ty| {
             let span = ty.span();
             let check = respan(quote!(#remote::assert_wire), span);
             quote_spanned!(span=> #check::<#ty>();)
         });
+        let bound = |ty: &syn::Type| {
+            if mentions(ty, &params) {
+                quote!(#ty: #remote::Wire)
+            } else {
+                quote!(for<#wire_lifetime> #ty: #remote::Wire)
+            }
+        };
+        let bounds: Vec<TokenStream> = types.iter().map(|ty| bound(ty)).collect();
 
         // One struct of arguments per call and cast, generic over the impl's type parameters
         // (held by a skipped `PhantomData` when a handler does not use them).
-        let params = self.type_params();
         let phantom_field = (!params.is_empty()).then(|| {
             quote! {
                 #[serde(skip)]
@@ -69,14 +97,17 @@ impl Cx<'_> {
         let phantom_value =
             (!params.is_empty()).then(|| quote!(__phantom: #krate::__private::PhantomData,));
         let phantom_pattern = (!params.is_empty()).then(|| quote!(__phantom: _,));
-        let structs = travelling.clone().map(|handler| {
+        let structs = travelling.iter().map(|handler| {
             let name = args_struct(handler);
             let cfgs = &handler.cfgs;
             let fields = handler.args().map(|(name, ty)| quote!(#name: #ty,));
+            // Its own fields' bounds (serde's, which it would infer, replaced by these).
+            let field_bounds = handler.args().map(|(_, ty)| bound(ty));
+            let serde_bound = tokens_text(&quote!(#(#field_bounds),*));
             quote! {
                 #(#cfgs)*
                 #[derive(#remote::serde::Serialize, #remote::serde::Deserialize)]
-                #[serde(crate = #serde_path)]
+                #[serde(crate = #serde_path, bound = #serde_bound)]
                 #allow
                 struct #name #impl_generics #where_clause {
                     #(#fields)*
@@ -85,44 +116,26 @@ impl Cx<'_> {
             }
         });
 
-        // A generic server's messages travel if its arguments and replies do: bounds on the
-        // argument structs and reply types. (A server without type parameters needs none: its
-        // types are checked above, where they are written.)
-        let bounds: Vec<TokenStream> = if params.is_empty() {
-            Vec::new()
-        } else {
-            travelling
-                .clone()
-                .flat_map(|handler| {
-                    let name = args_struct(handler);
-                    let args = quote!(#name #ty_generics: #remote::Wire);
-                    let reply = handler
-                        .reply
-                        .as_ref()
-                        .map(|reply| {
-                            let ty = &reply.ty;
-                            quote!(#ty: #remote::Wire)
-                        })
-                        .into_iter();
-                    std::iter::once(args).chain(reply)
-                })
-                .collect()
-        };
         let predicates = where_clause
             .iter()
             .flat_map(|where_clause| &where_clause.predicates);
         let impl_where = quote!(where #(#predicates,)* #(#bounds,)*);
-
         let encode_arms = server
             .handlers
             .iter()
             .map(|handler| self.encode_arm(handler, &remote, &phantom_value));
-        let deliver_arms =
-            travelling.map(|handler| self.deliver_arm(handler, &remote, &phantom_pattern));
+        let deliver_arms = travelling
+            .iter()
+            .map(|handler| self.deliver_arm(handler, &remote, &phantom_pattern));
         let phantom_arm = self.phantom_arm();
         let request = local("request");
         let server_ref = local("server");
         let other = local("other");
+        let doc = format!(
+            " How the messages of [`{}`] cross the network (`#[genserver(remote)]`): calls and \
+             casts as their handler's name and arguments, infos never.",
+            server.ident
+        );
         quote! {
             #krate::__remote_items! {
                 const _: () = {
@@ -133,6 +146,7 @@ impl Cx<'_> {
 
                     #(#structs)*
 
+                    #[doc = #doc]
                     #[automatically_derived]
                     impl #impl_generics #remote::RemoteMessage for #msg #ty_generics #impl_where {
                         fn encode(self) -> #krate::__private::Result<#remote::Outgoing, #remote::RemoteError> {
@@ -184,7 +198,8 @@ impl Cx<'_> {
             };
         }
         let args = args_struct(handler);
-        let encoded = quote!(#remote::encode(&#args { #(#names,)* #phantom_value })?);
+        let turbofish = self.turbofish();
+        let encoded = quote!(#remote::encode(&#args #turbofish { #(#names,)* #phantom_value })?);
         let (pattern, outgoing) = match &handler.reply {
             Some(_) => (
                 quote!(#msg::#variant { #(#names,)* reply_to: #reply_to }),
@@ -222,7 +237,9 @@ impl Cx<'_> {
         let server_ref = local("server");
         let names: Vec<_> = handler.args().map(|(name, _)| name).collect();
         let args = args_struct(handler);
-        let decoded = quote!(let #args { #(#names,)* #phantom_pattern } = #request.args()?;);
+        let turbofish = self.turbofish();
+        let decoded =
+            quote!(let #args #turbofish { #(#names,)* #phantom_pattern } = #request.args()?;);
         let delivery = match &handler.reply {
             Some(_) => quote! {
                 #remote::Delivery::call(#server_ref, #request.timeout(), move |#reply_to| {
@@ -244,7 +261,40 @@ impl Cx<'_> {
     }
 }
 
+impl Cx<'_> {
+    /// The impl's generic arguments as a turbofish (`::<T>`), for the argument structs, whose
+    /// type a struct holding only a `PhantomData` does not pin down.
+    fn turbofish(&self) -> TokenStream {
+        let (_, ty_generics, _) = self.server.generics.split_for_impl();
+        let turbofish = ty_generics.as_turbofish();
+        quote!(#turbofish)
+    }
+}
+
 /// The struct that carries a handler's arguments: `__AddArgs`.
-fn args_struct(handler: &Handler) -> proc_macro2::Ident {
+fn args_struct(handler: &Handler) -> Ident {
     format_ident!("__{}Args", handler.variant, span = Span::mixed_site())
+}
+
+/// Whether `ty` names one of `params` (a token-level look: a path segment of the same name
+/// counts too, which only makes a concrete type go unchecked here, never a wrong check).
+fn mentions(ty: &syn::Type, params: &[&Ident]) -> bool {
+    fn scan(tokens: TokenStream, params: &[&Ident]) -> bool {
+        tokens.into_iter().any(|token| match token {
+            TokenTree::Ident(ident) => params.iter().any(|param| **param == ident),
+            TokenTree::Group(group) => scan(group.stream(), params),
+            _ => false,
+        })
+    }
+    !params.is_empty() && scan(quote!(#ty), params)
+}
+
+/// Whether two types are written the same.
+fn same_type(a: &syn::Type, b: &syn::Type) -> bool {
+    tokens_text(&quote!(#a)) == tokens_text(&quote!(#b))
+}
+
+/// Tokens as the text of a string attribute (`#[serde(bound = "..")]`).
+fn tokens_text(tokens: &TokenStream) -> String {
+    tokens.to_string()
 }

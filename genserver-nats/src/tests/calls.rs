@@ -261,3 +261,54 @@ async fn calls_from_many_tasks_all_end_with_their_reply() {
     }
     assert_eq!(local.get().await, Ok(400));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_generated_handle_reaches_a_remote_server_as_a_local_one() {
+    let nats = nats();
+    let (a, b) = (node(&nats.url()).await, node(&nats.url()).await);
+    let local = start_named(&a, "calls-typed").await;
+    let remote: CounterRef = b.lookup::<Counter>("calls-typed");
+    assert_eq!(remote.name(), Some("calls-typed"));
+    assert_eq!(remote.increment().await, Ok(1));
+    for n in 1..=10 {
+        remote.add(n).unwrap();
+    }
+    assert_eq!(remote.get().await, Ok(56));
+    assert_eq!(remote.label().await, Ok("calls-typed".to_owned()));
+    assert_eq!(remote.echo(vec![1, 2, 3]).await, Ok(vec![1, 2, 3]));
+    assert!(remote.is_alive());
+    // A call timeout of the handle's own.
+    assert_eq!(
+        remote
+            .with_timeout(Duration::from_millis(200))
+            .slow(1_000)
+            .await,
+        Err(CallError::Timeout)
+    );
+    // Closures on the state do not travel; info messages do not either.
+    assert_eq!(
+        remote.get_state(|state| state.value).await,
+        Err(CallError::Remote(RemoteError::NotRemote(
+            "get_state".into()
+        )))
+    );
+    assert_eq!(
+        remote.send(Tick),
+        Err(CastError::Remote(RemoteError::NotRemote("on_tick".into())))
+    );
+    // A remote stop: returns once the server has exited, and its name is free.
+    remote.stop().await;
+    assert!(!local.is_alive());
+    assert_eq!(remote.increment().await, Err(CallError::NotRunning));
+    assert!(!remote.is_alive(), "a call found nobody serving the name");
+    assert_eq!(
+        remote
+            .stop_timeout(ExitReason::Normal, Duration::from_secs(1))
+            .await,
+        Err(StopError::NotRunning)
+    );
+    // The same handle reaches the next holder of the name.
+    let _next = start_named(&a, "calls-typed").await;
+    assert_eq!(remote.increment().await, Ok(1));
+    assert!(remote.is_alive());
+}

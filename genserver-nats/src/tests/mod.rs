@@ -1,5 +1,6 @@
-//! Tests of the crate against real `nats-server` processes on loopback, with a server whose
-//! `RemoteMessage` impl is written by hand, exactly as `#[genserver(remote)]` writes it.
+//! Tests of the crate against real `nats-server` processes on loopback, with servers made by
+//! `#[genserver(remote)]` (and one whose `RemoteMessage` impl is written by hand, in
+//! `names.rs`).
 //!
 //! Each test starts its own nats-server; real time throughout (a network is the point), with
 //! bounds generous enough for a loaded 2-core machine.
@@ -32,6 +33,19 @@ const LEASE: Duration = Duration::from_secs(2);
 /// The heartbeat of the tests' nodes.
 const HEARTBEAT: Duration = Duration::from_millis(300);
 
+/// The facade as `#[genserver(remote, crate = crate::tests::facade)]` names it: genserver's,
+/// with this crate as its remote part. (The facade's own `genserver::remote` is another copy
+/// of this crate in its unit tests, whose types are not this one's.)
+pub(crate) mod facade {
+    pub use genserver::*;
+
+    #[doc(hidden)]
+    pub mod __private {
+        pub use crate::__private as remote;
+        pub use genserver::__private::*;
+    }
+}
+
 /// A tick, an info message: local only.
 #[derive(Debug, Clone)]
 pub struct Tick;
@@ -48,7 +62,7 @@ pub(crate) fn counter(label: &str) -> Counter {
     }
 }
 
-#[genserver]
+#[genserver(remote, crate = crate::tests::facade)]
 impl Counter {
     #[call]
     pub fn increment(&mut self) -> i64 {
@@ -108,128 +122,26 @@ impl Counter {
     }
 }
 
+/// The arguments of a handler without any, as the generated code encodes them (an empty map).
 #[derive(Serialize, Deserialize)]
 pub(crate) struct NoArgs {}
 
-#[derive(Serialize, Deserialize)]
-pub(crate) struct AddArgs {
-    pub(crate) n: i64,
-}
-
+/// The arguments of `slow`, as the generated code encodes them.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct SlowArgs {
     pub(crate) millis: u64,
 }
 
+/// The arguments of `filler`, as the generated code encodes them.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct FillerArgs {
     pub(crate) len: u64,
 }
 
+/// The arguments of `echo`, as the generated code encodes them.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct EchoArgs {
     pub(crate) bytes: Vec<u8>,
-}
-
-/// What `#[genserver(remote)]` generates for `CounterMsg`.
-impl RemoteMessage for CounterMsg {
-    fn encode(self) -> Result<Outgoing, RemoteError> {
-        Ok(match self {
-            CounterMsg::Increment { reply_to } => {
-                Outgoing::call("increment", wire::encode(&NoArgs {})?, reply_to)
-            }
-            CounterMsg::Get { reply_to } => {
-                Outgoing::call("get", wire::encode(&NoArgs {})?, reply_to)
-            }
-            CounterMsg::Label { reply_to } => {
-                Outgoing::call("label", wire::encode(&NoArgs {})?, reply_to)
-            }
-            CounterMsg::Add { n } => Outgoing::cast("add", wire::encode(&AddArgs { n })?),
-            CounterMsg::Slow { millis, reply_to } => {
-                Outgoing::call("slow", wire::encode(&SlowArgs { millis })?, reply_to)
-            }
-            CounterMsg::Crash { reply_to } => {
-                Outgoing::call("crash", wire::encode(&NoArgs {})?, reply_to)
-            }
-            CounterMsg::Echo { bytes, reply_to } => {
-                Outgoing::call("echo", wire::encode(&EchoArgs { bytes })?, reply_to)
-            }
-            CounterMsg::Filler { len, reply_to } => {
-                Outgoing::call("filler", wire::encode(&FillerArgs { len })?, reply_to)
-            }
-            CounterMsg::Forget { reply_to } => {
-                Outgoing::call("forget", wire::encode(&NoArgs {})?, reply_to)
-            }
-            CounterMsg::Quit => Outgoing::cast("quit", wire::encode(&NoArgs {})?),
-            CounterMsg::OnTick(_) => return Err(RemoteError::NotRemote("on_tick".to_owned())),
-        })
-    }
-
-    fn deliver<S: GenServer<Msg = Self>>(
-        request: Incoming<'_>,
-        server: &ServerRef<S>,
-    ) -> Result<Delivery, RemoteError> {
-        let timeout = request.timeout();
-        match request.handler() {
-            "increment" => {
-                let NoArgs {} = request.args()?;
-                Ok(Delivery::call(server, timeout, |reply_to| {
-                    CounterMsg::Increment { reply_to }
-                }))
-            }
-            "get" => {
-                let NoArgs {} = request.args()?;
-                Ok(Delivery::call(server, timeout, |reply_to| {
-                    CounterMsg::Get { reply_to }
-                }))
-            }
-            "label" => {
-                let NoArgs {} = request.args()?;
-                Ok(Delivery::call(server, timeout, |reply_to| {
-                    CounterMsg::Label { reply_to }
-                }))
-            }
-            "add" => {
-                let AddArgs { n } = request.args()?;
-                Ok(Delivery::cast(server, CounterMsg::Add { n }))
-            }
-            "slow" => {
-                let SlowArgs { millis } = request.args()?;
-                Ok(Delivery::call(server, timeout, move |reply_to| {
-                    CounterMsg::Slow { millis, reply_to }
-                }))
-            }
-            "crash" => {
-                let NoArgs {} = request.args()?;
-                Ok(Delivery::call(server, timeout, |reply_to| {
-                    CounterMsg::Crash { reply_to }
-                }))
-            }
-            "echo" => {
-                let EchoArgs { bytes } = request.args()?;
-                Ok(Delivery::call(server, timeout, move |reply_to| {
-                    CounterMsg::Echo { bytes, reply_to }
-                }))
-            }
-            "filler" => {
-                let FillerArgs { len } = request.args()?;
-                Ok(Delivery::call(server, timeout, move |reply_to| {
-                    CounterMsg::Filler { len, reply_to }
-                }))
-            }
-            "forget" => {
-                let NoArgs {} = request.args()?;
-                Ok(Delivery::call(server, timeout, |reply_to| {
-                    CounterMsg::Forget { reply_to }
-                }))
-            }
-            "quit" => {
-                let NoArgs {} = request.args()?;
-                Ok(Delivery::cast(server, CounterMsg::Quit))
-            }
-            other => Err(RemoteError::UnknownMessage(other.to_owned())),
-        }
-    }
 }
 
 /// A node on `url` with the tests' lease and heartbeat.
