@@ -141,10 +141,10 @@ where
             headers
                 .as_ref()
                 .and_then(|headers| headers.get(name))
-                .map(|value| value.as_str().to_owned())
+                .map(|value| value.as_str())
         };
         let op = header(protocol::OP);
-        let Some(op) = op.as_deref().and_then(Op::parse) else {
+        let Some(op) = op.and_then(Op::parse) else {
             let text = match op {
                 Some(op) => format!("unknown operation `{op}`"),
                 None => format!("a request without a `{}` header", protocol::OP),
@@ -209,7 +209,7 @@ where
                     .map_or(DEFAULT_CALL_TIMEOUT, Duration::from_millis);
                 // A cast's reply subject (there should be none) is not answered.
                 let reply = if op == Op::Call { reply } else { None };
-                let incoming = Incoming::new(&handler, &payload, timeout);
+                let incoming = Incoming::new(handler, &payload, timeout);
                 match S::Msg::deliver(incoming, &self.server) {
                     Ok(Delivery::Cast(result)) => {
                         if result.is_err() {

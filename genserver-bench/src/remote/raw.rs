@@ -45,7 +45,10 @@ impl Exchange for Raw {
             .subscribe("bench.raw.counter.*")
             .await
             .expect("W9-W10: subscribe");
-        server.flush().await.expect("W9-W10: flush the subscription");
+        server
+            .flush()
+            .await
+            .expect("W9-W10: flush the subscription");
         let responder = tokio::spawn(async move {
             let mut value = 0u64;
             while let Some(message) = requests.next().await {

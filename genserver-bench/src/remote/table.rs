@@ -78,7 +78,7 @@ impl RemoteWorkload {
         match self {
             RemoteWorkload::W9 => format!("{:.1}", value / 1_000.0),
             RemoteWorkload::W10Calls | RemoteWorkload::W10Casts => {
-                format!("{}", thousands(value.round() as u64))
+                thousands(value.round() as u64)
             }
         }
     }
@@ -183,7 +183,11 @@ impl RemoteResults {
 
     /// The summary line above the tables.
     pub fn summary(&self) -> String {
-        let machine: Vec<String> = self.machine.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let machine: Vec<String> = self
+            .machine
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
         format!(
             "_{}; median of {} runs; measurement {:.0} s._",
             machine.join("; "),
@@ -235,7 +239,11 @@ impl RemoteResults {
                      \"variant\": \"{variant}\", \"samples\": [{}]}}",
                     flavor.key(),
                     workload.key(),
-                    if workload == RemoteWorkload::W9 { "ns/call" } else { workload.unit() },
+                    if workload == RemoteWorkload::W9 {
+                        "ns/call"
+                    } else {
+                        workload.unit()
+                    },
                     samples.join(", ")
                 )
             })

@@ -19,6 +19,8 @@ pub(crate) struct Connection {
     restored: Notify,
     /// How many times the connection dropped.
     disconnects: AtomicU64,
+    /// How many times a subscription overflowed (the NATS client's "slow consumer").
+    overflows: AtomicU64,
 }
 
 impl Connection {
@@ -30,6 +32,16 @@ impl Connection {
                 self.lost.notify_waiters();
             }
             Event::Connected => self.restored.notify_waiters(),
+            Event::SlowConsumer(_)
+            | Event::ServerError(async_nats::ServerError::SlowConsumer(_)) => {
+                self.overflows.fetch_add(1, Ordering::AcqRel);
+                tracing::warn!(
+                    target: "genserver::remote",
+                    %event,
+                    "messages to this node arrive faster than it handles them: NATS drops them \
+                     (casts are lost, calls among them end with Timeout)"
+                );
+            }
             _ => {}
         }
         tracing::debug!(target: "genserver::remote", %event, "NATS connection event");
@@ -38,6 +50,11 @@ impl Connection {
     /// How many times the connection dropped so far.
     pub(crate) fn disconnects(&self) -> u64 {
         self.disconnects.load(Ordering::Acquire)
+    }
+
+    /// How many times a subscription overflowed so far.
+    pub(crate) fn overflows(&self) -> u64 {
+        self.overflows.load(Ordering::Acquire)
     }
 
     /// A future that resolves at the next disconnect, armed now: a disconnect between this call

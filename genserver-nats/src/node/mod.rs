@@ -110,6 +110,13 @@ pub struct NodeStats {
     pub failed_casts: u64,
     /// How many times the connection to NATS dropped.
     pub disconnects: u64,
+    /// How many times messages to this node's servers arrived faster than they were handled,
+    /// until a subscription's buffer (async-nats's `subscription_capacity`, 65,536 messages by
+    /// default; see [`NodeBuilder::nats`]) was full and the NATS client dropped what came next
+    /// (its "slow consumer"): casts in such a burst are lost, as casts are at most once, and
+    /// calls end with `Timeout`. Each overflow is counted once, however many messages it
+    /// dropped, and logged as a warning.
+    pub overflows: u64,
 }
 
 impl Node {
@@ -159,6 +166,7 @@ impl Node {
             error_replies: stats.error_replies.load(Ordering::Relaxed),
             failed_casts: stats.failed_casts.load(Ordering::Relaxed),
             disconnects: self.inner.connection.disconnects(),
+            overflows: self.inner.connection.overflows(),
         }
     }
 
