@@ -18,6 +18,7 @@
 
 pub mod chart;
 pub mod cli;
+pub mod compared;
 pub mod compile_time;
 pub mod doc_markers;
 pub mod host;

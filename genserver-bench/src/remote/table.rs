@@ -77,15 +77,28 @@ impl RemoteWorkload {
     pub fn format_value(self, value: f64) -> String {
         match self {
             RemoteWorkload::W9 => format!("{:.1}", value / 1_000.0),
-            RemoteWorkload::W10Calls | RemoteWorkload::W10Casts => {
-                thousands(value.round() as u64)
-            }
+            RemoteWorkload::W10Calls | RemoteWorkload::W10Casts => thousands(value.round() as u64),
         }
     }
 }
 
 /// The two sides of each workload.
 pub const VARIANTS: [&str; 2] = ["genserver", "async-nats"];
+
+impl crate::compared::Compared for RemoteWorkload {
+    fn key(self) -> &'static str {
+        RemoteWorkload::key(self)
+    }
+    fn sample_unit(self) -> &'static str {
+        match self {
+            RemoteWorkload::W9 => "ns/call",
+            other => other.unit(),
+        }
+    }
+    fn format_value(self, value: f64) -> String {
+        RemoteWorkload::format_value(self, value)
+    }
+}
 
 /// Every sample of W9–W10 of one run.
 #[derive(Debug, Clone)]
@@ -99,7 +112,7 @@ pub struct RemoteResults {
     /// What the machine is (CPU, cores, compiler, nats-server).
     pub machine: Vec<(String, String)>,
     /// The samples of each (flavor, workload, variant).
-    pub samples: BTreeMap<(Flavor, RemoteWorkload, &'static str), Vec<f64>>,
+    pub samples: crate::compared::Samples<RemoteWorkload>,
     /// How long the measurements took.
     pub wall_time: Duration,
 }
@@ -210,48 +223,12 @@ impl RemoteResults {
         );
         let _ = writeln!(md, "{}\n", self.summary());
         md.push_str(&self.tables("##"));
-        let _ = writeln!(md, "## Spread\n");
-        md.push_str("| runtime | workload | variant | smallest – largest |\n|---|---|---|---:|\n");
-        for (&(flavor, workload, variant), samples) in &self.samples {
-            let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
-            let max = samples.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let _ = writeln!(
-                md,
-                "| {} | {} | {variant} | {} – {} |",
-                flavor.key(),
-                workload.key(),
-                workload.format_value(min),
-                workload.format_value(max)
-            );
-        }
+        md.push_str(&crate::compared::spread(&self.samples));
         md
     }
 
     /// Every sample, as JSON.
     pub fn json(&self) -> String {
-        let rows: Vec<String> = self
-            .samples
-            .iter()
-            .map(|(&(flavor, workload, variant), samples)| {
-                let samples: Vec<String> = samples.iter().map(|s| format!("{s:.3}")).collect();
-                format!(
-                    "    {{\"runtime\": \"{}\", \"workload\": \"{}\", \"unit\": \"{}\", \
-                     \"variant\": \"{variant}\", \"samples\": [{}]}}",
-                    flavor.key(),
-                    workload.key(),
-                    if workload == RemoteWorkload::W9 {
-                        "ns/call"
-                    } else {
-                        workload.unit()
-                    },
-                    samples.join(", ")
-                )
-            })
-            .collect();
-        format!(
-            "{{\n  \"reps\": {},\n  \"results\": [\n{}\n  ]\n}}\n",
-            self.reps,
-            rows.join(",\n")
-        )
+        crate::compared::json(self.reps, &self.samples)
     }
 }
