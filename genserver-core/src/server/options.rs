@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::handle::{DEFAULT_CALL_TIMEOUT, Direct};
+use super::roles::Roles;
 use super::{Context, GenServer, ServerRef};
 use crate::process::Shared;
 use crate::registry::{Name, Registry};
@@ -43,6 +44,8 @@ pub struct Options<S: GenServer> {
     call_timeout: Duration,
     mailbox_capacity: Option<usize>,
     name: Option<Name>,
+    /// The stage roles' options (dispatcher, buffer), set by `stage/`.
+    pub(crate) roles: Option<Box<Roles>>,
     server: PhantomData<fn() -> S>,
 }
 
@@ -52,6 +55,7 @@ impl<S: GenServer> Default for Options<S> {
             call_timeout: DEFAULT_CALL_TIMEOUT,
             mailbox_capacity: None,
             name: None,
+            roles: None,
             server: PhantomData,
         }
     }
@@ -153,7 +157,8 @@ impl<S: GenServer> Options<S> {
             let (started, init_result) = oneshot::channel();
             (Some(started), Some(init_result))
         };
-        let ctx = Context::new(server.clone(), self.call_timeout);
+        let mut ctx = Context::new(server.clone(), self.call_timeout);
+        ctx.roles = self.roles;
         let task = tokio::spawn(run::<S>(shared.clone(), ctx, name, receiver, args, started));
         // Only this function sets it, once, right after the spawn.
         shared.set_abort(task.abort_handle());

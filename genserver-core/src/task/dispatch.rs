@@ -84,6 +84,7 @@ fn runtime_request<S: Behaviour>(
 ) -> Result<Option<S::Msg>, ExitReason> {
     match mail {
         Mail::Msg(msg) => Ok(Some(msg)),
+        Mail::Protocol(msg) => Ok(Some(*msg)),
         Mail::Stop(reason) => Err(*reason),
         Mail::System(run) => {
             let stats = ServerStats {

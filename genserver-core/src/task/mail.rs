@@ -7,6 +7,10 @@ use crate::process::Signal;
 /// What goes through a mailbox: the server's own messages, and requests of the runtime.
 pub(crate) enum Mail<S: Behaviour> {
     Msg(S::Msg),
+    /// A server message of the stage protocol (demand, events, subscriptions): handled as
+    /// `Msg`, but it takes no room in a bounded mailbox and is never refused, as a signal.
+    /// Boxed, as `Stop`: a second unboxed message would widen every slot by a tag.
+    Protocol(Box<S::Msg>),
     /// Boxed so that a rare request does not make every slot of the mailbox bigger.
     Stop(Box<ExitReason>),
     /// A closure run on the state between two messages (`get_state`, `replace_state`, `stats`).
