@@ -37,13 +37,14 @@
 pub use genserver_core::{
     CallError, CastError, ChildCounts, ChildInfo, ChildKind, ChildSpec, Context,
     DEFAULT_CALL_TIMEOUT, Down, Exit, ExitReason, GenServer, Info, InfoMessage, LocalRegistry,
-    MonitorRef, Options, Pid, Registry, ReplySender, ReplyTo, Restart, ServerId, ServerRef,
-    Shutdown, StartError, Strategy, Supervisor, SupervisorBuilder, SupervisorError, SupervisorMsg,
-    SupervisorRef, TimerRef,
+    MonitorRef, Options, Permit, Pid, Registry, ReplySender, ReplyTo, Restart, ServerId,
+    ServerRef, Shutdown, StartError, Strategy, Supervisor, SupervisorBuilder, SupervisorError,
+    SupervisorMsg, SupervisorRef, TimerRef, stage,
 };
 pub use genserver_macros::genserver;
 
-/// Everything a server definition needs: `use genserver::prelude::*;`.
+/// Everything a server definition needs: `use genserver::prelude::*;`. For stages it brings
+/// [`Demand`](stage::Demand); the rest of their vocabulary is in [`stage`].
 ///
 /// [`Strategy`] is not in it: glob-imported beside `proptest::prelude::*`, it would clash with
 /// proptest's `Strategy` trait. Import it by name: `use genserver::Strategy;`.
@@ -53,6 +54,7 @@ pub mod prelude {
         MonitorRef, Pid, Registry, ReplyTo, Restart, ServerRef, StartError, Supervisor,
         SupervisorRef, TimerRef,
     };
+    pub use genserver_core::stage::Demand;
     pub use genserver_macros::genserver;
 }
 

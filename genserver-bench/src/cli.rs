@@ -23,7 +23,8 @@ OPTIONS:
     --quick              tiny workloads: checks that everything runs, measures nothing
     --impls LIST         comma-separated, among tokio,genserver,ractor,kameo (default: all built)
     --runtimes LIST      comma-separated, among multi_thread,current_thread (default: both)
-    --workloads LIST     comma-separated, among W1,W2,W3,W4,W5 (default: all)
+    --workloads LIST     comma-separated, among W1,W2,W3,W4,W5,W11,W12 (default: all;
+                         W11 and W12 are measured for tokio and genserver only)
     --caller task|block_on
                          where the calling code runs: a spawned task (default), or the
                          runtime's block_on future, as the body of #[tokio::main] does
@@ -147,6 +148,10 @@ pub fn main(args: Vec<String>) -> i32 {
     if args.first().map(String::as_str) == Some("--w5-child") {
         return w5_child(&args[1..]);
     }
+    // The W12 child: `--w12-child IMPL RUNTIME MILLIS [CALLER]`, prints the bytes of growth.
+    if args.first().map(String::as_str) == Some("--w12-child") {
+        return w12_child(&args[1..]);
+    }
     let options = match parse(&args) {
         Ok(Some(options)) => options,
         Ok(None) => {
@@ -195,20 +200,44 @@ fn w5_child(args: &[String]) -> i32 {
     0
 }
 
-/// Measures W5 in a fresh process, so that no other implementation's memory is counted.
+fn w12_child(args: &[String]) -> i32 {
+    let (Some(imp), Some(flavor), Some(millis)) = (
+        args.first().and_then(|s| Impl::from_key(s)),
+        args.get(1).and_then(|s| Flavor::from_key(s)),
+        args.get(2).and_then(|s| s.parse::<u64>().ok()),
+    ) else {
+        eprintln!("usage: --w12-child IMPL RUNTIME MILLIS [task|block_on]");
+        return 2;
+    };
+    crate::subject::set_caller_in_block_on(args.get(3).map(String::as_str) == Some("block_on"));
+    let scale = Scale {
+        w12_millis: millis,
+        ..Scale::FULL
+    };
+    let bytes = crate::measure_pipeline(imp, Workload::W12, flavor, scale);
+    println!("{bytes}");
+    0
+}
+
+/// Measures W5 or W12 in a fresh process, so that no other implementation's memory is counted.
 fn memory_in_child(
+    workload: Workload,
     imp: Impl,
     flavor: Flavor,
     scale: Scale,
     caller_in_block_on: bool,
 ) -> Result<f64, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let (flag, size) = match workload {
+        Workload::W12 => ("--w12-child", scale.w12_millis),
+        _ => ("--w5-child", scale.w5_servers),
+    };
     let output = Command::new(exe)
         .args([
-            "--w5-child",
+            flag,
             imp.key(),
             flavor.key(),
-            &scale.w5_servers.to_string(),
+            &size.to_string(),
             if caller_in_block_on {
                 "block_on"
             } else {
@@ -216,10 +245,10 @@ fn memory_in_child(
             },
         ])
         .output()
-        .map_err(|e| format!("starting the W5 child: {e}"))?;
+        .map_err(|e| format!("starting the {workload} child: {e}"))?;
     if !output.status.success() {
         return Err(format!(
-            "the W5 child for {imp} on {flavor} failed: {}\n{}",
+            "the {workload} child for {imp} on {flavor} failed: {}\n{}",
             output.status,
             String::from_utf8_lossy(&output.stderr)
         ));
@@ -228,7 +257,7 @@ fn memory_in_child(
     stdout
         .trim()
         .parse()
-        .map_err(|e| format!("the W5 child printed {stdout:?}: {e}"))
+        .map_err(|e| format!("the {workload} child printed {stdout:?}: {e}"))
 }
 
 /// Runs every selected measurement `reps` times, implementations interleaved (the order rotates
@@ -258,9 +287,21 @@ pub fn run(options: &Options) -> Result<Results, String> {
         order.rotate_left(turns);
         for &flavor in &options.flavors {
             for &workload in &options.workloads {
+                if rep >= workload.max_reps() {
+                    continue;
+                }
                 for &imp in &order {
-                    let value = if workload == Workload::W5 {
-                        memory_in_child(imp, flavor, options.scale, options.caller_in_block_on)?
+                    if !workload.applies_to(imp) {
+                        continue;
+                    }
+                    let value = if workload.in_child() {
+                        memory_in_child(
+                            workload,
+                            imp,
+                            flavor,
+                            options.scale,
+                            options.caller_in_block_on,
+                        )?
                     } else {
                         measure_timed(imp, workload, flavor, options.scale)
                     };

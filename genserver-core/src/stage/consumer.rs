@@ -15,7 +15,7 @@ use super::{
     Cancel, CancelKind, Cancelled, Consume, Demand, Produce, ProducerOf, Side, SubscribeError,
     Subscription, SubscriptionId,
 };
-use crate::process::{Down, MonitorRef};
+use crate::process::{Down, MonitorRef, Pid};
 use crate::{CallError, Context, ExitReason, ReplyTo, ServerId, ServerRef};
 
 /// One subscription as its consumer keeps it.
@@ -170,18 +170,36 @@ fn producer_down<S: Consume>(down: Down) -> S::Msg {
     S::consumer_msg(ConsumerMsg(ToConsumer::Down(down)))
 }
 
-/// The sink of the producer behind `producer`, if a server holds it.
-fn producer_sink<P, E>(producer: &ServerRef<P>) -> Option<Arc<dyn ProducerSink<E>>>
+/// The sink of the producer behind `producer`; for a name no server holds, a sink of no
+/// producer, which refuses everything.
+fn producer_sink<P, E>(producer: &ServerRef<P>) -> Arc<dyn ProducerSink<E>>
 where
     P: ProducerOf<E>,
     E: Send + 'static,
 {
     let pid = producer.pid();
-    let server = pid.direct::<P>()?.clone();
-    Some(Arc::new(ProducerServer::<P, E> {
-        server,
-        events: PhantomData,
-    }))
+    match pid.direct::<P>() {
+        Some(server) => Arc::new(ProducerServer::<P, E> {
+            server: server.clone(),
+            events: PhantomData,
+        }),
+        None => Arc::new(NoProducer),
+    }
+}
+
+/// What a name held by no server resolves to.
+struct NoProducer;
+
+impl<E: Send + 'static> ProducerSink<E> for NoProducer {
+    fn send(&self, msg: ToProducer<E>) -> Result<(), ToProducer<E>> {
+        Err(msg)
+    }
+    fn pid(&self) -> Pid {
+        Pid::no_process()
+    }
+    fn id(&self) -> ServerId {
+        Pid::no_process().id()
+    }
 }
 
 /// Subscribes the consumer of `ctx` to `producer`. The caller of `subscribe_to`, if any, is
@@ -274,9 +292,7 @@ impl<C: Consume> ServerRef<C> {
     where
         P: ProducerOf<C::Event>,
     {
-        let Some(producer) = producer_sink::<P, C::Event>(producer.as_ref()) else {
-            return Err(SubscribeError::ProducerNotRunning);
-        };
+        let producer = producer_sink::<P, C::Event>(producer.as_ref());
         let result = self
             .call(|reply| {
                 C::consumer_msg(ConsumerMsg(ToConsumer::SubscribeTo(Box::new(SubscribeTo {
@@ -317,16 +333,7 @@ impl<C: Consume> Context<C> {
     where
         P: ProducerOf<C::Event>,
     {
-        match producer_sink::<P, C::Event>(producer.as_ref()) {
-            Some(producer) => subscribe(self, producer, demand, None),
-            None => {
-                demand.validate()?;
-                if demand.cancel.exits_on(&ExitReason::NoProc) {
-                    self.stop(ExitReason::NoProc);
-                }
-                Err(SubscribeError::ProducerNotRunning)
-            }
-        }
+        subscribe(self, producer_sink::<P, C::Event>(producer.as_ref()), demand, None)
     }
 }
 
