@@ -90,7 +90,7 @@ pub use buffer::{BufferKeep, DEFAULT_BUFFER_SIZE};
 pub use consumer::{ConsumerStats, SubscriptionStats};
 #[doc(hidden)]
 pub use consumer::{handle_consumer, relay};
-pub use dispatcher::Dispatcher;
+pub use dispatcher::{ConsumerDemand, Dispatcher};
 pub use error::SubscribeError;
 pub use from_stream::{StreamProducer, from_stream};
 pub use into_stream::{ConsumerStream, stream};

@@ -14,7 +14,7 @@
 //! asked again (#311); and no demand is asked twice.
 
 use super::buffer::{Buffer, BufferKeep, DEFAULT_BUFFER_SIZE};
-use super::dispatcher::{Dispatch, Dispatcher, Outcome};
+use super::dispatcher::{ConsumerDemand, Dispatch, Dispatcher, Outcome};
 use super::protocol::{ProducerMsg, Subscribe, ToConsumer, ToProducer, notice};
 use super::{CancelKind, Produce, Side, SubscriptionId};
 use crate::process::{Down, MonitorRef};
@@ -42,8 +42,8 @@ pub struct ProducerStats {
     pub dropped: u64,
     /// Events emitted since the producer started.
     pub emitted: u64,
-    /// The open demand of each consumer: how many events it may still be sent.
-    pub demand: Vec<(SubscriptionId, usize)>,
+    /// Each consumer: how many events it may still be sent, and how many it was sent.
+    pub demand: Vec<ConsumerDemand>,
     /// How many events the dispatcher can send now (with the demand dispatcher, the sum of
     /// the open demands; with broadcast, the least).
     pub capacity: usize,

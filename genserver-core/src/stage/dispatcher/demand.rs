@@ -62,7 +62,7 @@ impl<E: Send + 'static> DemandDispatcher<E> {
                 Vec::new()
             };
             let sent = events.len();
-            match send(&consumer, events) {
+            match send(&mut consumer, events) {
                 Ok(()) => {
                     consumer.demand -= sent;
                     events = rest;
@@ -144,6 +144,7 @@ mod tests {
             sub,
             sink: sink.clone(),
             demand: 0,
+            sent: 0,
         }
     }
 
@@ -263,6 +264,7 @@ mod tests {
             sub: gone,
             sink: Arc::new(Gone),
             demand: 0,
+            sent: 0,
         });
         d.subscribe(consumer(live, &sink));
         d.ask(gone, 5);

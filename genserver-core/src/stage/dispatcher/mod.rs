@@ -100,11 +100,17 @@ pub(crate) struct Consumer<E> {
     pub(crate) sink: Arc<dyn ConsumerSink<E>>,
     /// Events asked for and not yet sent.
     pub(crate) demand: usize,
+    /// Events sent since it subscribed.
+    pub(crate) sent: u64,
 }
 
 /// Sends `events` to `consumer`; gives them back if it is gone.
-pub(crate) fn send<E: Send + 'static>(consumer: &Consumer<E>, events: Vec<E>) -> Result<(), Vec<E>> {
+pub(crate) fn send<E: Send + 'static>(
+    consumer: &mut Consumer<E>,
+    events: Vec<E>,
+) -> Result<(), Vec<E>> {
     use super::protocol::ToConsumer;
+    let count = events.len() as u64;
     consumer
         .sink
         .send(ToConsumer::Events {
@@ -114,7 +120,20 @@ pub(crate) fn send<E: Send + 'static>(consumer: &Consumer<E>, events: Vec<E>) ->
         .map_err(|msg| match msg {
             ToConsumer::Events { events, .. } => events,
             _ => Vec::new(),
-        })
+        })?;
+    consumer.sent += count;
+    Ok(())
+}
+
+/// One consumer of a producer, as [`ProducerStats`](super::ProducerStats) reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumerDemand {
+    /// The subscription.
+    pub subscription: SubscriptionId,
+    /// Events it asked for and was not sent yet.
+    pub open: usize,
+    /// Events it was sent since it subscribed.
+    pub sent: u64,
 }
 
 /// What a dispatch found wrong.
@@ -172,6 +191,7 @@ impl<E: Send + 'static> Dispatch<E> {
             sub,
             sink,
             demand: 0,
+            sent: 0,
         };
         match self {
             Dispatch::Partition(d) => d.subscribe(consumer, demand.partition),
@@ -199,9 +219,16 @@ impl<E: Send + 'static> Dispatch<E> {
         each!(self, d => d.capacity())
     }
 
-    /// The open demand of each consumer.
-    pub(crate) fn demands(&self) -> Vec<(SubscriptionId, usize)> {
-        each!(self, d => d.consumers().map(|c| (c.sub, c.demand)).collect())
+    /// The open demand of each consumer, and what it was sent.
+    pub(crate) fn demands(&self) -> Vec<ConsumerDemand> {
+        each!(self, d => d
+            .consumers()
+            .map(|c| ConsumerDemand {
+                subscription: c.sub,
+                open: c.demand,
+                sent: c.sent,
+            })
+            .collect())
     }
 
     /// Sends what it can of `events` (in order); returns the rest.

@@ -191,6 +191,7 @@ mod tests {
             sub,
             sink: sink.clone(),
             demand: 0,
+            sent: 0,
         }
     }
 
