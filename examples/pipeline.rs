@@ -4,8 +4,8 @@
 //! holds more than its max demand. The example samples the stages while they run, prints the
 //! demand and buffer sizes it saw, and checks them.
 //!
-//! Runs on tokio's paused clock (the slow consumer's work "takes" 5 ms a batch), so it takes a
-//! fraction of a second: `cargo run --example pipeline`.
+//! Runs on tokio's paused clock (the consumers' work "takes" 1 ms and 10 ms a batch), so it
+//! takes a fraction of a second: `cargo run --example pipeline`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -89,9 +89,7 @@ impl Sink {
 
     #[consume]
     async fn events(&mut self, events: Vec<u64>) {
-        if !self.work.is_zero() {
-            tokio::time::sleep(self.work).await;
-        }
+        tokio::time::sleep(self.work).await;
         let tally = &self.tally;
         tally
             .largest_batch
@@ -136,14 +134,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .child(ChildSpec::new("fast", move || {
             Sink::options().name("fast").start(SinkArgs {
                 tally: fast_tally.clone(),
-                work: Duration::ZERO,
+                work: Duration::from_millis(1),
                 max: FAST_MAX,
             })
         }))
         .child(ChildSpec::new("slow", move || {
             Sink::options().name("slow").start(SinkArgs {
                 tally: slow_tally.clone(),
-                work: Duration::from_millis(5),
+                work: Duration::from_millis(10),
                 max: SLOW_MAX,
             })
         }))
@@ -153,30 +151,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let numbers = NumbersRef::from_name("numbers");
     let square = SquareRef::from_name("square");
     let (fast_sink, slow_sink) = (SinkRef::from_name("fast"), SinkRef::from_name("slow"));
+    // Which of square's subscriptions is which consumer's.
+    let fast_sub = fast_sink.consumer_stats().await?.subscriptions[0].id;
+    let slow_sub = slow_sink.consumer_stats().await?.subscriptions[0].id;
     let mut seen = Seen::default();
     while fast.handled.load(Ordering::Relaxed) + slow.handled.load(Ordering::Relaxed) < EVENTS {
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        tokio::time::sleep(Duration::from_millis(3)).await;
         seen.numbers_buffer = seen
             .numbers_buffer
             .max(numbers.producer_stats().await?.buffered);
-        // What square sent each consumer, read before what the consumer has handled: the
-        // difference can only be below what it holds, never above.
+        // What square has sent each consumer, then (with no await in between) what the
+        // consumer has handled: the difference is what the consumer holds, in its mailbox or
+        // in its handler.
         let square_stats = square.producer_stats().await?;
-        seen.square_buffer = seen.square_buffer.max(square_stats.buffered);
-        seen.square_held = seen.square_held.max(square.consumer_stats().await?.held);
-        for (sink, tally, pending, held, max) in [
-            (&fast_sink, &fast, &mut seen.fast_pending, &mut seen.fast_held, FAST_MAX),
-            (&slow_sink, &slow, &mut seen.slow_pending, &mut seen.slow_held, SLOW_MAX),
+        for (sub, tally, held) in [
+            (fast_sub, &fast, &mut seen.fast_held),
+            (slow_sub, &slow, &mut seen.slow_held),
         ] {
-            let subscription = sink.consumer_stats().await?.subscriptions[0].clone();
             let sent = square_stats
                 .demand
                 .iter()
-                .find(|consumer| consumer.subscription == subscription.id)
+                .find(|consumer| consumer.subscription == sub)
                 .map_or(0, |consumer| consumer.sent);
-            let handled = tally.handled.load(Ordering::Relaxed);
-            *held = (*held).max(sent.saturating_sub(handled));
-            let now = subscription.pending.unwrap_or(0);
+            *held = (*held).max(sent.saturating_sub(tally.handled.load(Ordering::Relaxed)));
+        }
+        seen.square_buffer = seen.square_buffer.max(square_stats.buffered);
+        seen.square_held = seen.square_held.max(square.consumer_stats().await?.held);
+        for (sink, pending, max) in [
+            (&fast_sink, &mut seen.fast_pending, FAST_MAX),
+            (&slow_sink, &mut seen.slow_pending, SLOW_MAX),
+        ] {
+            let now = sink.consumer_stats().await?.subscriptions[0]
+                .pending
+                .unwrap_or(0);
             *pending = (*pending).max(now);
             assert!(now <= max, "a consumer had {now} events pending, above its max {max}");
         }
@@ -186,7 +193,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         fast.handled.load(Ordering::Relaxed),
         slow.handled.load(Ordering::Relaxed),
     );
-    println!("numbers → square → {{fast (max {FAST_MAX}), slow (max {SLOW_MAX}, 5 ms a batch)}}");
+    println!(
+        "numbers → square → {{fast (max {FAST_MAX}, 1 ms a batch), slow (max {SLOW_MAX}, 10 ms a batch)}}"
+    );
     println!("  fast handled {fast_handled} events, largest batch {}", fast.largest_batch.load(Ordering::Relaxed));
     println!("  slow handled {slow_handled} events, largest batch {}", slow.largest_batch.load(Ordering::Relaxed));
     println!("  largest buffer seen: numbers {}, square {}", seen.numbers_buffer, seen.square_buffer);

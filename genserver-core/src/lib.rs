@@ -63,8 +63,8 @@ pub mod __private {
         handle_producer, relay,
     };
     pub use crate::{
-        CallError, CastError, Context, ExitReason, GenServer, Info, Options, Permit, ReplySender,
-        ReplyTo, ServerRef, StartError,
+        CallError, CastError, Context, ExitReason, GenServer, Info, InfoMessage, Options, Permit,
+        ReplySender, ReplyTo, ServerRef, StartError,
     };
     pub use ::core::clone::Clone;
     pub use ::core::convert::{AsRef, From, Infallible, Into};

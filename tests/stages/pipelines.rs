@@ -269,10 +269,9 @@ async fn queued_events_with_lost_producer() {
         .await
         .unwrap();
     settle().await;
-    assert_eq!(
-        doubler.consumed().await.unwrap(),
-        vec![range(0, 50), range(50, 100)]
-    );
+    // Its subscription gone, the held message is handled whole, as GenStage does (its test
+    // accepts this or two batches of 50).
+    assert_eq!(doubler.consumed().await.unwrap(), vec![range(0, 100)]);
     let batches = consumer.batches().await.unwrap();
     assert_eq!(batches[0], doubled(0..25));
     assert_eq!(batches[1], doubled(25..50));

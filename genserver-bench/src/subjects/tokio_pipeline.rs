@@ -86,9 +86,9 @@ impl Pipeline for ChannelChain {
         running.consumed.load(Ordering::Relaxed)
     }
 
-    fn buffered(_: &Running) -> impl std::future::Future<Output = u64> + Send {
-        // The channel is bounded: at most its capacity.
-        async { 0 }
+    async fn buffered(_: &Running) -> u64 {
+        // Nothing beyond the channel, which is bounded.
+        0
     }
 
     async fn stop(running: Running) {

@@ -63,13 +63,19 @@ pub struct Context<S: GenServer> {
     pub(crate) roles: Option<Box<Roles>>,
 }
 
+/// A monitor this server holds: the server it watches and, for a monitor of the runtime's own
+/// (a stage's on its peers), how its `Down` becomes a message.
+struct Monitor<S: GenServer> {
+    target: Weak<Shared>,
+    into: Option<fn(Down) -> S::Msg>,
+}
+
 /// A server's side of its monitors and links.
 struct Signals<S: GenServer> {
     /// This server's own `Pid`, which the servers it watches keep.
     me: Pid,
-    /// The monitors this server holds, each with the server it watches and, for a monitor of
-    /// the runtime's own (a stage's on its peers), how its `Down` becomes a message.
-    monitors: HashMap<MonitorRef, (Weak<Shared>, Option<fn(Down) -> S::Msg>)>,
+    /// The monitors this server holds.
+    monitors: HashMap<MonitorRef, Monitor<S>>,
     /// Set by the first `monitor`: how a `Down` becomes a message (`Info<Down>`).
     down_into: Option<fn(Down) -> S::Msg>,
     /// Set while trapping exits: how an exit signal becomes a message (`Info<Exit>`).
@@ -199,9 +205,13 @@ impl<S: GenServer> Context<S> {
     fn add_monitor(&mut self, other: &Pid, into: Option<fn(Down) -> S::Msg>) -> MonitorRef {
         let monitor = MonitorRef::next();
         let signals = self.signals();
-        signals
-            .monitors
-            .insert(monitor, (Arc::downgrade(other.shared()), into));
+        signals.monitors.insert(
+            monitor,
+            Monitor {
+                target: Arc::downgrade(other.shared()),
+                into,
+            },
+        );
         if !watchers::add_monitor(other.shared(), monitor, &signals.me) {
             // Already gone: the `Down` comes through the mailbox all the same.
             self.server.signal(Signal::Down(Down {
@@ -224,7 +234,7 @@ impl<S: GenServer> Context<S> {
         else {
             return false;
         };
-        if let Some(target) = target.0.upgrade() {
+        if let Some(target) = target.target.upgrade() {
             watchers::remove_monitor(&target, monitor);
         }
         true
@@ -328,8 +338,10 @@ impl<S: GenServer> Control<S> for Context<S> {
         match signal {
             Signal::Down(down) => match (signals.monitors.remove(&down.monitor), signals.down_into)
             {
-                (Some((_, Some(into))), _) => Accepted::Msg(into(down)),
-                (Some((_, None)), Some(down_into)) => Accepted::Msg(down_into(down)),
+                (Some(Monitor { into: Some(into), .. }), _) => Accepted::Msg(into(down)),
+                (Some(Monitor { into: None, .. }), Some(down_into)) => {
+                    Accepted::Msg(down_into(down))
+                }
                 _ => Accepted::Ignored,
             },
             Signal::Exit(exit) => {
@@ -363,7 +375,7 @@ impl<S: GenServer> Drop for Context<S> {
     /// The monitors this server held die with it (OTP removes a dead watcher's monitors).
     fn drop(&mut self) {
         if let Some(signals) = &self.signals {
-            for (monitor, (target, _)) in &signals.monitors {
+            for (monitor, Monitor { target, .. }) in &signals.monitors {
                 if let Some(target) = target.upgrade() {
                     watchers::remove_monitor(&target, *monitor);
                 }

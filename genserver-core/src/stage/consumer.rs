@@ -3,6 +3,8 @@
 //! a producer-consumer, the events it holds until its own consumers ask.
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -43,6 +45,14 @@ enum Held<E> {
     /// A subscription that ended behind those events: it takes effect after them.
     Ended { cancelled: Cancelled, cancel: Cancel },
 }
+
+/// The future of [`ServerRef::subscribe_to`]: resolves once the producer has accepted the
+/// subscription (or with why it was not made).
+pub type Subscribing<'a, E> =
+    Pin<Box<dyn Future<Output = Result<Subscription<E>, SubscribeError>> + Send + 'a>>;
+
+/// What to ask a producer for once a batch is handled.
+type Ask<E> = Option<(Arc<dyn ProducerSink<E>>, usize)>;
 
 /// A consumer's side of its subscriptions.
 pub(crate) struct ConsumerSide<E> {
@@ -127,7 +137,7 @@ impl<E: Send + 'static> ConsumerSide<E> {
         &mut self,
         sub: SubscriptionId,
         events: &mut Vec<E>,
-    ) -> (Vec<E>, Option<(Arc<dyn ProducerSink<E>>, usize)>) {
+    ) -> (Vec<E>, Ask<E>) {
         let Some(entry) = self.find(sub) else {
             return (std::mem::take(events), None);
         };
@@ -284,15 +294,24 @@ impl<C: Consume> ServerRef<C> {
     /// [`ProducerNotRunning`](SubscribeError::ProducerNotRunning), and a consumer whose
     /// subscription was permanent or transient exits with [`ExitReason::NoProc`], as
     /// GenStage's does.
-    pub async fn subscribe_to<P>(
+    pub fn subscribe_to<P>(
         &self,
         producer: &impl AsRef<ServerRef<P>>,
         demand: Demand,
-    ) -> Result<Subscription<C::Event>, SubscribeError>
+    ) -> Subscribing<'_, C::Event>
     where
         P: ProducerOf<C::Event>,
     {
-        let producer = producer_sink::<P, C::Event>(producer.as_ref());
+        // Boxed, so that the future's type does not name the producer's: a producer of the
+        // wrong events is reported once, here, not again where the future is awaited.
+        Box::pin(self.subscribe_through(producer_sink::<P, C::Event>(producer.as_ref()), demand))
+    }
+
+    async fn subscribe_through(
+        &self,
+        producer: Arc<dyn ProducerSink<C::Event>>,
+        demand: Demand,
+    ) -> Result<Subscription<C::Event>, SubscribeError> {
         let result = self
             .call(|reply| {
                 C::consumer_msg(ConsumerMsg(ToConsumer::SubscribeTo(Box::new(SubscribeTo {

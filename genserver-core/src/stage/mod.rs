@@ -60,20 +60,20 @@
 //!
 //! The parts, one concept a file:
 //!
-//! - [`subscription`]: [`Demand`] (max, min, cancel mode, manual), [`Cancel`],
+//! - `subscription`: [`Demand`] (max, min, cancel mode, manual), [`Cancel`],
 //!   [`Subscription`] and [`Cancelled`];
-//! - [`protocol`]: the messages stages exchange and the sinks they reach each other through;
-//! - [`role`]: the traits `#[produce]` and `#[consume]` generate: [`Produce`], [`ProducerOf`],
+//! - `protocol`: the messages stages exchange and the sinks they reach each other through;
+//! - `role`: the traits `#[produce]` and `#[consume]` generate: [`Produce`], [`ProducerOf`],
 //!   [`Consume`];
-//! - [`producer`]: the producer's side: demand owed, [`Context::emit`](crate::Context::emit),
+//! - `producer`: the producer's side: demand owed, [`Context::emit`](crate::Context::emit),
 //!   [`DemandMode`], its options and [`ProducerStats`];
-//! - [`buffer`]: the producer's buffer and [`BufferKeep`];
-//! - [`consumer`]: the consumer's side: `subscribe_to`, batches and asks, cancel modes, and
+//! - `buffer`: the producer's buffer and [`BufferKeep`];
+//! - `consumer`: the consumer's side: `subscribe_to`, batches and asks, cancel modes, and
 //!   the relay of a producer-consumer;
-//! - [`dispatcher`]: [`Dispatcher`]: demand, broadcast, partition;
-//! - [`from_stream`]: a producer that pulls a [`Stream`](futures_util::Stream) on demand;
-//! - [`into_stream`]: a [`Stream`](futures_util::Stream) that consumes a producer with demand;
-//! - [`error`]: [`SubscribeError`].
+//! - `dispatcher`: [`Dispatcher`]: demand, broadcast, partition;
+//! - `from_stream`: a producer that pulls a [`Stream`](futures_util::Stream) on demand;
+//! - `into_stream`: a [`Stream`](futures_util::Stream) that consumes a producer with demand;
+//! - `error`: [`SubscribeError`].
 
 mod buffer;
 mod consumer;
@@ -87,7 +87,7 @@ mod role;
 mod subscription;
 
 pub use buffer::{BufferKeep, DEFAULT_BUFFER_SIZE};
-pub use consumer::{ConsumerStats, SubscriptionStats};
+pub use consumer::{ConsumerStats, Subscribing, SubscriptionStats};
 #[doc(hidden)]
 pub use consumer::{handle_consumer, relay};
 pub use dispatcher::{ConsumerDemand, Dispatcher};

@@ -30,6 +30,11 @@ impl Drop for DoneGuard {
     fn drop(&mut self) {
         // A task dropped without having chosen a reason was aborted: killed.
         self.shared.set_reason(ExitReason::Killed);
+        // Senders waiting for room in a bounded mailbox (`reserve`) learn it is gone, however
+        // the task ended.
+        if let Some(room) = &self.shared.room {
+            room.close();
+        }
         if let Some(name) = &self.name {
             name.unregister(self.shared.id);
         }

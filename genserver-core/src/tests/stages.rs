@@ -278,7 +278,7 @@ async fn a_consumer_takes_batches_of_max_minus_min() {
     assert_eq!(all, (0..all.len() as u64).collect::<Vec<_>>());
     // The first demand is max, each one after is max - min.
     let demands = producer
-        .call(|reply| CounterMsg::Demands(reply))
+        .call(CounterMsg::Demands)
         .await
         .unwrap();
     assert_eq!(demands[0], 100);
