@@ -2,12 +2,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
+use crate::host::{machine, workspace_root};
 use crate::results::Results;
 use crate::subject::{Flavor, Impl};
 use crate::workloads::{Scale, Workload};
-use crate::{chart, measure_memory, measure_timed};
+use crate::{chart, doc_markers, measure_memory, measure_timed};
 
 const USAGE: &str = "\
 Benchmarks genserver against a hand-written tokio actor, ractor and kameo.
@@ -55,13 +56,6 @@ pub struct Options {
     pub caller_in_block_on: bool,
     /// Whether to write files.
     pub write: bool,
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the bench package sits in the workspace")
-        .to_path_buf()
 }
 
 fn list<T>(text: &str, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<Vec<T>, String> {
@@ -353,15 +347,6 @@ pub const TABLE_END: &str = "<!-- bench-table:end -->";
 /// Puts the tables of `results` between the markers of a document (docs/performance.md, the
 /// README), if it has them.
 fn refresh_performance_doc(path: &Path, results: &Results) -> Result<(), String> {
-    let Ok(doc) = std::fs::read_to_string(path) else {
-        return Ok(());
-    };
-    let (Some(start), Some(end)) = (doc.find(TABLE_START), doc.find(TABLE_END)) else {
-        return Ok(());
-    };
-    if end < start {
-        return Ok(());
-    }
     // The flavor sections of results.md, one heading level down.
     let markdown = results.markdown();
     let mut tables = String::new();
@@ -387,68 +372,16 @@ fn refresh_performance_doc(path: &Path, results: &Results) -> Result<(), String>
         .map(|(k, v)| format!("{k}: {v}"))
         .collect::<Vec<_>>()
         .join("; ");
-    let updated = format!(
-        "{}{TABLE_START}\n\n_{summary}; median of {} runs; measurement {:.0} s._\n\n{}\n\n{}",
-        &doc[..start],
+    let body = format!(
+        "_{summary}; median of {} runs; measurement {:.0} s._\n\n{}",
         results.reps,
         results.wall_time.as_secs_f64(),
         tables.trim_end(),
-        &doc[end..]
     );
-    std::fs::write(path, updated).map_err(|e| format!("writing {}: {e}", path.display()))?;
-    eprintln!("refreshed the table in {}", path.display());
+    if doc_markers::refresh(path, TABLE_START, TABLE_END, &body)? {
+        eprintln!("refreshed the table in {}", path.display());
+    }
     Ok(())
-}
-
-/// What the run ran on.
-fn machine() -> Vec<(String, String)> {
-    let mut machine = Vec::new();
-    machine.push(("date".to_owned(), today()));
-    if let Ok(cpuinfo) = std::fs::read_to_string("/proc/cpuinfo") {
-        if let Some(model) = cpuinfo
-            .lines()
-            .find_map(|l| l.strip_prefix("model name"))
-            .and_then(|rest| rest.split_once(':'))
-        {
-            machine.push(("CPU".to_owned(), model.1.trim().to_owned()));
-        }
-    }
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    machine.push(("cores available".to_owned(), cores.to_string()));
-    if let Ok(output) = Command::new("rustc").arg("--version").output() {
-        if output.status.success() {
-            let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-            machine.push(("compiler".to_owned(), version));
-        }
-    }
-    machine.push((
-        "build".to_owned(),
-        if cfg!(debug_assertions) {
-            "debug (numbers are not meaningful)".to_owned()
-        } else {
-            "release".to_owned()
-        },
-    ));
-    machine
-}
-
-/// Today's date (UTC), `YYYY-MM-DD`.
-fn today() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = (secs / 86_400) as i64;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
 }
 
 #[cfg(test)]
@@ -479,12 +412,5 @@ mod tests {
         let block_on = parse(&["--caller".to_owned(), "block_on".to_owned()]);
         assert!(block_on.unwrap().unwrap().caller_in_block_on);
         assert!(parse(&["--caller".to_owned(), "thread".to_owned()]).is_err());
-    }
-
-    #[test]
-    fn today_is_a_date() {
-        let date = today();
-        assert_eq!(date.len(), 10);
-        assert!(date.starts_with("20"));
     }
 }

@@ -8,14 +8,25 @@
 //! ```sh
 //! cargo run --release -p genserver-bench --features peers
 //! ```
+//!
+//! What `#[genserver]` costs to compile ([`compile_time`]), written to
+//! `docs/bench/compile-time.md` and `compile-time.json`:
+//!
+//! ```sh
+//! cargo run --release -p genserver-bench --bin compile-time
+//! ```
 
 pub mod chart;
 pub mod cli;
+pub mod compile_time;
+pub mod doc_markers;
+pub mod host;
 pub mod results;
 pub mod subject;
 pub mod subjects;
 pub mod workloads;
 
+pub use host::{machine, workspace_root};
 use subject::{Flavor, Impl};
 use workloads::{Scale, Workload};
 

@@ -93,6 +93,16 @@ pub mod __private {
     /// Fails to compile, at the span of `T`, unless `T` is a [`Message`].
     pub fn assert_message<T: Message>() {}
 
+    /// The state of a server, which moves into the server's task: `Send + 'static`.
+    ///
+    /// `#[genserver]` implements it for the server type, with no conditions, and generates the
+    /// `GenServer` impl `where for<'s> Counter: State`. That bound always holds (the impl
+    /// exists, even when it is in error), and inside the `GenServer` impl it gives
+    /// `Counter: Send`: a state that is not `Send` is reported once, at the `impl State`,
+    /// instead of at every obligation of the generated code that needs it (the supertrait,
+    /// `Args`, the `init` and `handle` futures).
+    pub trait State: Send + 'static {}
+
     /// Names the error type of an `#[init]` that returns an alias of `Result`
     /// (`anyhow::Result<Self>`): `<R as InitResult>::Error`.
     pub trait InitResult {

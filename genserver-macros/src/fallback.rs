@@ -11,7 +11,7 @@ use quote::{format_ident, quote};
 use syn::{GenericParam, ImplItem, ItemImpl};
 
 use crate::attr;
-use crate::expand;
+use crate::generate;
 use crate::model::Server;
 
 /// The errors next to what can still be generated for `server`.
@@ -31,7 +31,7 @@ pub(crate) fn partial(server: &Server, errors: syn::Error) -> TokenStream {
             #errors
         };
     }
-    let expansion = expand::server(server);
+    let expansion = generate::server(server);
     let errors = errors.to_compile_error();
     quote! {
         #expansion

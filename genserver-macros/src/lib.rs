@@ -1,23 +1,23 @@
 //! The `#[genserver]` attribute macro. Use it through the `genserver` crate, which documents it.
-//!
-//! The macro runs in four phases, one module each, every phase on `proc_macro2` only so that
-//! each can be unit-tested:
-//!
-//! 1. [`parse`] reads the `impl` block and the attributes into the [`model`], collecting every
-//!    problem it meets;
-//! 2. [`validate`] checks what concerns several handlers at once (duplicates, name clashes);
-//! 3. [`expand`] writes the message enum, the `GenServer` and `Info` impls and the client handle;
-//! 4. on any error, [`fallback`] emits every error next to the expansion of what was sound
-//!    (the handlers at fault left out), so the rest of the crate still type-checks.
+
+// parse → validate → generate, on `proc_macro2` only so that each phase is unit-tested; on any
+// error, `fallback` emits the errors next to what was sound, so the rest of the crate type-checks.
 
 use proc_macro::TokenStream;
 
+/// `#[genserver(crate = path)]` and the role attributes on methods.
 mod attr;
+/// Error accumulation: every problem of an impl block, each at its own span.
 mod errors;
-mod expand;
+/// On error: the errors next to the expansion of the sound part (or the bare impl and stubs).
 mod fallback;
+/// Phase 3: the message enum, the `GenServer` and `Info` impls, the client handle, `start`.
+mod generate;
+/// What the phases pass along: the server as the macro understands it.
 mod model;
+/// Phase 1: the impl block and its methods, by role, into the model.
 mod parse;
+/// Phase 2: the checks that concern several methods at once.
 mod validate;
 
 /// Turns an inherent `impl` block into a GenServer. See the `genserver` crate for the guide.
@@ -37,7 +37,7 @@ fn genserver_impl(
         Err(error) => return fallback::emit(item, error),
     };
     match errors.finish(()) {
-        Ok(()) => expand::server(&server),
+        Ok(()) => generate::server(&server),
         Err(errors) => fallback::partial(&server, errors),
     }
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use tokio::sync::{Notify, Semaphore};
-use tokio::task::AbortHandle;
+use tokio::task::JoinHandle;
 
 use super::watchers::Watchers;
 use crate::ExitReason;
@@ -36,7 +36,9 @@ pub(crate) struct Shared {
     /// Room left in a bounded mailbox; `None` for the default unbounded one. Boxed, as the
     /// other rare fields: every idle server pays for the size of this record.
     pub(crate) room: Option<Box<Semaphore>>,
-    abort: OnceLock<AbortHandle>,
+    /// The server's task, to abort it. The join handle itself rather than an `AbortHandle`
+    /// made from it: one reference count on the task fewer to take and give back.
+    task: OnceLock<JoinHandle<()>>,
     /// Set by a supervisor's shutdown: the server stops after its current handler, before
     /// anything still in its mailbox (whose callers get `Exited`), as an OTP child that does
     /// not trap exits dies of the `shutdown` signal.
@@ -60,6 +62,28 @@ pub(crate) async fn with_restarts<F: Future>(restarts: u32, start: F) -> F::Outp
     RESTARTS.scope(restarts, start).await
 }
 
+thread_local! {
+    /// Whether the runtime this thread last started a server on is a `current_thread` one.
+    static CURRENT_THREAD_RUNTIME: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
+}
+
+/// Whether this thread runs a `current_thread` runtime, asked of tokio once per thread:
+/// `Handle::try_current` clones the runtime's handle, two read-modify-writes on a counter that
+/// every worker shares, which on a multi-thread runtime costs a start measurably. A thread
+/// that later runs another kind of runtime keeps the first answer; the answer only chooses how
+/// a call steps aside (see `server/call.rs`), so a stale one costs speed, never correctness.
+fn on_current_thread_runtime() -> bool {
+    CURRENT_THREAD_RUNTIME.with(|cached| {
+        cached.get().unwrap_or_else(|| {
+            let current_thread = tokio::runtime::Handle::try_current().is_ok_and(|runtime| {
+                runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread
+            });
+            cached.set(Some(current_thread));
+            current_thread
+        })
+    })
+}
+
 impl Shared {
     /// The record of a server about to start.
     pub(crate) fn new(type_name: &'static str, mailbox_capacity: Option<usize>) -> Shared {
@@ -70,12 +94,10 @@ impl Shared {
             state: AtomicU8::new(0),
             changed: Notify::new(),
             room: mailbox_capacity.map(|capacity| Box::new(Semaphore::new(capacity))),
-            abort: OnceLock::new(),
+            task: OnceLock::new(),
             shutdown: OnceLock::new(),
             restarts: RESTARTS.try_with(|restarts| *restarts).unwrap_or(0),
-            single_threaded: tokio::runtime::Handle::try_current().is_ok_and(|runtime| {
-                runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread
-            }),
+            single_threaded: on_current_thread_runtime(),
             watchers: Mutex::new(None),
         }
     }
@@ -104,16 +126,16 @@ impl Shared {
         }
     }
 
-    /// Keeps the abort handle of the server's task; set once, right after the spawn.
-    pub(crate) fn set_abort(&self, abort: AbortHandle) {
-        let _ = self.abort.set(abort);
+    /// Keeps the handle of the server's task; set once, right after the spawn.
+    pub(crate) fn set_task(&self, task: JoinHandle<()>) {
+        let _ = self.task.set(task);
     }
 
     /// Ends the server at once with `reason` (unless it already chose one), without terminate.
     pub(crate) fn kill(&self, reason: ExitReason) {
         self.set_reason(reason);
-        if let Some(abort) = self.abort.get() {
-            abort.abort();
+        if let Some(task) = self.task.get() {
+            task.abort();
         }
     }
 

@@ -1,7 +1,7 @@
 //! [`ServerRef`]: the typed handle of a server, bound to one server or to a name.
 
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,8 +10,8 @@ use crate::process::pid::no_process;
 use crate::process::scope::current_server;
 use crate::process::{Pid, Shared, Signal};
 use crate::registry::{LocalRegistry, Name, Registry};
-use crate::reply;
-use crate::task::{Mail, ServerStats};
+use crate::reply::{self, Received};
+use crate::task::{Mail, ServerStats, StopRequest};
 use crate::{CallError, CastError, ExitReason, ReplyTo, ServerId, mailbox};
 
 /// OTP's default call timeout.
@@ -134,16 +134,37 @@ impl<S: GenServer> Direct<S> {
         self.mailbox.send(Mail::Signal(Box::new(signal))).is_ok()
     }
 
+    /// Asks the server to stop; `false` if its mailbox is closed (it is exiting already).
     pub(crate) fn request_stop(&self, reason: ExitReason) -> bool {
-        self.mailbox.send(Mail::Stop(Box::new(reason))).is_ok()
+        let request = StopRequest { reason, done: None };
+        self.mailbox.send(Mail::Stop(Box::new(request))).is_ok()
     }
 
+    /// Stops the server and waits until it has exited. The request carries a reply channel
+    /// that the exiting task answers at the end of its exit work, so the common `stop` needs
+    /// nothing else to wait on.
     async fn stop_with(&self, reason: ExitReason) {
-        // A closed mailbox means the server is already exiting: wait for it all the same.
-        let _ = self.request_stop(reason);
-        if current_server() != self.shared.id.as_u64() {
-            self.shared.wait_exit().await;
+        if current_server() == self.shared.id.as_u64() {
+            // From the server's own handler: waiting would deadlock, so only ask.
+            let _ = self.request_stop(reason);
+            return;
         }
+        let (done, mut exited) = reply::reply_channel();
+        let request = match reason {
+            ExitReason::Normal => Mail::StopNormal(done),
+            reason => Mail::Stop(Box::new(StopRequest {
+                reason,
+                done: Some(done),
+            })),
+        };
+        if self.mailbox.send(request).is_ok()
+            && poll_fn(|cx| exited.poll(cx)).await == Received::Value(())
+        {
+            return;
+        }
+        // Exiting already, or it exited before it took the request (which was then dropped):
+        // wait for its exit all the same.
+        self.shared.wait_exit().await;
     }
 
     async fn system<R: Send + 'static>(

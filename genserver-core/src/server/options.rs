@@ -1,17 +1,17 @@
 //! [`Options`]: how to start a server, and the start itself.
 
 use std::fmt;
+use std::future::poll_fn;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
-
-use tokio::sync::oneshot;
 
 use super::handle::{DEFAULT_CALL_TIMEOUT, Direct};
 use super::roles::Roles;
 use super::{Context, GenServer, ServerRef};
 use crate::process::Shared;
 use crate::registry::{Name, Registry};
+use crate::reply::{self, Received};
 use crate::task::run::run;
 use crate::{StartError, mailbox};
 
@@ -154,29 +154,32 @@ impl<S: GenServer> Options<S> {
         let (started, init_result) = if S::INIT_IS_TRIVIAL {
             (None, None)
         } else {
-            let (started, init_result) = oneshot::channel();
+            let (started, init_result) = reply::reply_channel();
             (Some(started), Some(init_result))
         };
         let mut ctx = Context::new(server.clone(), self.call_timeout);
         ctx.roles = self.roles;
         let task = tokio::spawn(run::<S>(shared.clone(), ctx, name, receiver, args, started));
         // Only this function sets it, once, right after the spawn.
-        shared.set_abort(task.abort_handle());
-        let Some(init_result) = init_result else {
+        shared.set_task(task);
+        let Some(mut init_result) = init_result else {
             return Ok(S::Ref::from(ServerRef::from_direct(
                 server,
                 self.call_timeout,
             )));
         };
-        let error = match init_result.await {
-            Ok(Ok(())) => {
+        let error = match poll_fn(|cx| init_result.poll(cx)).await {
+            Received::Value(Ok(())) => {
                 return Ok(S::Ref::from(ServerRef::from_direct(
                     server,
                     self.call_timeout,
                 )));
             }
-            Ok(Err(error)) => error,
-            Err(_) => StartError::Panic("the server was killed during init".to_owned()),
+            Received::Value(Err(error)) => error,
+            // The task was dropped before init finished: it was killed.
+            Received::Closed | Received::NoReply => {
+                StartError::Panic("the server was killed during init".to_owned())
+            }
         };
         // A failed start leaves nothing behind: the name is free once the task is done.
         shared.wait_exit().await;

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use super::{Accepted, Behaviour, Control, Mail, ServerStats};
+use super::{Accepted, Behaviour, Control, Ending, Mail, ServerStats};
 use crate::ExitReason;
 use crate::mailbox;
 
@@ -81,11 +81,18 @@ fn runtime_request<S: Behaviour>(
     mailbox: &mut mailbox::Receiver<Mail<S>>,
     handled: u64,
     mail: Mail<S>,
-) -> Result<Option<S::Msg>, ExitReason> {
+) -> Result<Option<S::Msg>, Ending> {
     match mail {
         Mail::Msg(msg) => Ok(Some(msg)),
         Mail::Protocol(msg) => Ok(Some(*msg)),
-        Mail::Stop(reason) => Err(*reason),
+        Mail::StopNormal(done) => Err(Ending {
+            reason: ExitReason::Normal,
+            stopper: Some(done),
+        }),
+        Mail::Stop(request) => Err(Ending {
+            reason: request.reason,
+            stopper: request.done,
+        }),
         Mail::System(run) => {
             let stats = ServerStats {
                 messages_handled: handled,
@@ -97,7 +104,7 @@ fn runtime_request<S: Behaviour>(
         }
         Mail::Signal(signal) => match ctx.accept_signal(*signal) {
             Accepted::Msg(msg) => Ok(Some(msg)),
-            Accepted::Exit(reason) => Err(reason),
+            Accepted::Exit(reason) => Err(Ending::from(reason)),
             Accepted::Ignored => Ok(None),
         },
     }
@@ -112,7 +119,7 @@ fn dispatch<'a, S: Behaviour>(
     mailbox: &mut mailbox::Receiver<Mail<S>>,
     handled: &mut u64,
     mail: Mail<S>,
-) -> Result<Option<impl Future<Output = ()> + Send + 'a>, ExitReason> {
+) -> Result<Option<impl Future<Output = ()> + Send + 'a>, Ending> {
     let msg = match mail {
         Mail::Msg(msg) => msg,
         mail => match runtime_request(state, ctx, mailbox, *handled, mail)? {
@@ -124,7 +131,7 @@ fn dispatch<'a, S: Behaviour>(
     Ok(handle_now(state, msg, ctx).map(|(msg, span)| handle_later(state, msg, ctx, span)))
 }
 
-/// The message loop. Returns the reason to exit.
+/// The message loop. Returns how it ended: the reason to exit, and who asked for the stop.
 ///
 /// A plain function returning an `async` block, not an `async fn` (which would keep its
 /// arguments twice), with a single await for the handlers: its future is part of every
@@ -135,16 +142,19 @@ pub(crate) fn serve<'a, S: Behaviour>(
     state: &'a mut S,
     ctx: &'a mut S::Context,
     mailbox: &'a mut mailbox::Receiver<Mail<S>>,
-) -> impl Future<Output = ExitReason> + Send + 'a {
+) -> impl Future<Output = Ending> + Send + 'a {
     async move {
         let mut handled: u64 = 0;
         loop {
             if let Some(reason) = ctx.record().shutdown_reason() {
-                return ExitReason::clone(reason);
+                return Ending::from(ExitReason::clone(reason));
             }
-            let mail = match ctx.take_continue() {
-                Some(msg) => Mail::Msg(msg),
-                None => match mailbox.recv().await {
+            // `if let`, not `match`: its scrutinee (an `Option` of the message) is dropped
+            // before the `else` branch, so the future keeps no room for it across the await.
+            let mail = if let Some(msg) = ctx.take_continue() {
+                Mail::Msg(msg)
+            } else {
+                match mailbox.recv().await {
                     Some(mail) => {
                         if let (Mail::Msg(_), Some(room)) = (&mail, &ctx.record().room) {
                             // The message has left a bounded mailbox: make room for the next.
@@ -153,23 +163,23 @@ pub(crate) fn serve<'a, S: Behaviour>(
                         mail
                     }
                     // Unreachable while the context holds a sender, but a clean exit if not.
-                    None => return ExitReason::Normal,
-                },
+                    None => return Ending::from(ExitReason::Normal),
+                }
             };
             // The message is moved whole into `dispatch`: what lives across the await below is
             // the handler's future alone, and a synchronous handler gets no future.
             let Some(later) = (match dispatch(state, ctx, mailbox, &mut handled, mail) {
                 Ok(later) => later,
-                Err(reason) => return reason,
+                Err(ending) => return ending,
             }) else {
                 if let Some(reason) = ctx.take_stop() {
-                    return reason;
+                    return Ending::from(reason);
                 }
                 continue;
             };
             later.await;
             if let Some(reason) = ctx.take_stop() {
-                return reason;
+                return Ending::from(reason);
             }
         }
     }

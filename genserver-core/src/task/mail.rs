@@ -3,6 +3,7 @@
 use super::{Behaviour, ServerStats};
 use crate::ExitReason;
 use crate::process::Signal;
+use crate::reply::ReplySender;
 
 /// What goes through a mailbox: the server's own messages, and requests of the runtime.
 pub(crate) enum Mail<S: Behaviour> {
@@ -11,8 +12,12 @@ pub(crate) enum Mail<S: Behaviour> {
     /// `Msg`, but it takes no room in a bounded mailbox and is never refused, as a signal.
     /// Boxed, as `Stop`: a second unboxed message would widen every slot by a tag.
     Protocol(Box<S::Msg>),
-    /// Boxed so that a rare request does not make every slot of the mailbox bigger.
-    Stop(Box<ExitReason>),
+    /// `stop()`: stop with `ExitReason::Normal`, and answer once the server has exited. Not
+    /// boxed: the reply channel is one word, and `stop` is what most servers end with.
+    StopNormal(ReplySender<()>),
+    /// A stop with another reason, or one nobody waits for. Boxed so that a rare request does
+    /// not make every slot of the mailbox bigger.
+    Stop(Box<StopRequest>),
     /// A closure run on the state between two messages (`get_state`, `replace_state`, `stats`).
     /// Boxed twice: a thin pointer, where a `Box<dyn ..>` would make every slot 8 bytes wider.
     System(Box<SystemFn<S>>),
@@ -22,3 +27,25 @@ pub(crate) enum Mail<S: Behaviour> {
 
 /// A closure the runtime runs on a server's state between two messages.
 pub(crate) type SystemFn<S> = Box<dyn FnOnce(&mut S, &ServerStats) + Send>;
+
+/// A stop request: why, and who to answer once the server has exited (its exit work done).
+pub(crate) struct StopRequest {
+    pub(crate) reason: ExitReason,
+    pub(crate) done: Option<ReplySender<()>>,
+}
+
+/// How the message loop ended: the reason, and the one who asked for it, answered when the
+/// server has exited.
+pub(crate) struct Ending {
+    pub(crate) reason: ExitReason,
+    pub(crate) stopper: Option<ReplySender<()>>,
+}
+
+impl From<ExitReason> for Ending {
+    fn from(reason: ExitReason) -> Self {
+        Ending {
+            reason,
+            stopper: None,
+        }
+    }
+}

@@ -23,7 +23,7 @@ pub(crate) mod mail;
 pub(crate) mod run;
 mod stats;
 
-pub(crate) use mail::Mail;
+pub(crate) use mail::{Ending, Mail, StopRequest};
 pub use stats::ServerStats;
 
 /// What the task runs: a state with its handlers. Implemented for every `GenServer`.

@@ -5,25 +5,28 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use futures_util::FutureExt as _;
-use tokio::sync::oneshot;
-
-use super::{Behaviour, Mail, dispatch};
+use super::{Behaviour, Ending, Mail, dispatch};
 use crate::exit::panic_message;
 use crate::mailbox;
 use crate::process::scope::InScope;
 use crate::process::{Shared, watchers};
 use crate::registry::Name;
+use crate::reply::ReplySender;
 use crate::{ExitReason, StartError};
+use futures_util::FutureExt as _;
 
 /// Where a server's start learns how its init went; `None` when `start` does not wait for it.
-pub(crate) type Started<E> = Option<oneshot::Sender<Result<(), StartError<E>>>>;
+/// A reply channel of the crate's own: one word, where tokio's `oneshot` sender in an `Option`
+/// takes two in every server's task.
+pub(crate) type Started<E> = Option<ReplySender<Result<(), StartError<E>>>>;
 
 /// Runs the exit work when the server's task ends, whichever way it ends (even when aborted):
-/// frees the name, tells monitors and links, then marks the server done.
+/// frees the name, tells monitors and links, marks the server done, then answers the caller of
+/// the `stop` that ended it, if any.
 struct DoneGuard {
     shared: Arc<Shared>,
     name: Option<Arc<Name>>,
+    stopper: Option<ReplySender<()>>,
 }
 
 impl Drop for DoneGuard {
@@ -40,6 +43,9 @@ impl Drop for DoneGuard {
         }
         watchers::on_exit(&self.shared);
         self.shared.mark_done();
+        if let Some(stopper) = self.stopper.take() {
+            stopper.send(());
+        }
     }
 }
 
@@ -59,7 +65,11 @@ pub(crate) fn run<S: Behaviour>(
     let id = shared.id.as_u64();
     // Made before the future, so that the exit work runs even if the task is aborted before
     // its first poll (a kill right after a `start` that did not wait for init).
-    let done = DoneGuard { shared, name };
+    let mut done = DoneGuard {
+        shared,
+        name,
+        stopper: None,
+    };
     let future = async move {
         // Dropped when the future is, after everything below.
         let shared = &done.shared;
@@ -71,7 +81,7 @@ pub(crate) fn run<S: Behaviour>(
             Ok(Err(error)) => {
                 shared.set_reason(ExitReason::Error("init failed".to_owned()));
                 if let Some(started) = started {
-                    let _ = started.send(Err(StartError::Init(error)));
+                    started.send(Err(StartError::Init(error)));
                 }
                 return;
             }
@@ -79,26 +89,36 @@ pub(crate) fn run<S: Behaviour>(
                 let message = panic_message(payload.as_ref());
                 shared.set_reason(ExitReason::Panic(message.clone()));
                 if let Some(started) = started {
-                    let _ = started.send(Err(StartError::Panic(message)));
+                    started.send(Err(StartError::Panic(message)));
                 }
                 return;
             }
         };
         // If the starter is gone the server still runs, as a spawned Erlang process does.
         if let Some(started) = started {
-            let _ = started.send(Ok(()));
+            started.send(Ok(()));
         }
 
-        let reason = match AssertUnwindSafe(dispatch::serve(&mut state, &mut ctx, &mut mailbox))
+        // The reason is moved into `shared`: this future keeps no copy across the awaits below
+        // (terminate borrows the recorded reason). The stopper waits in the exit work.
+        let stopper = match AssertUnwindSafe(dispatch::serve(&mut state, &mut ctx, &mut mailbox))
             .catch_unwind()
             .await
         {
-            Ok(reason) => reason,
-            Err(payload) => ExitReason::Panic(panic_message(payload.as_ref())),
+            Ok(Ending { reason, stopper }) => {
+                shared.set_reason(reason);
+                stopper
+            }
+            Err(payload) => {
+                shared.set_reason(ExitReason::Panic(panic_message(payload.as_ref())));
+                None
+            }
         };
-        // Moved into `shared`: this future keeps no copy across the awaits below (terminate
-        // borrows the recorded reason).
-        shared.set_reason(reason);
+        // Read by the guard's `Drop`, which the lint does not see.
+        #[allow(unused_assignments)]
+        {
+            done.stopper = stopper;
+        }
         #[cfg(feature = "tracing")]
         tracing::debug!(
             target: "genserver",
