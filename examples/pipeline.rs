@@ -76,7 +76,10 @@ struct SinkArgs {
 #[genserver]
 impl Sink {
     #[init]
-    fn init(args: SinkArgs, ctx: &mut Context<Self>) -> Result<Self, genserver::stage::SubscribeError> {
+    fn init(
+        args: SinkArgs,
+        ctx: &mut Context<Self>,
+    ) -> Result<Self, genserver::stage::SubscribeError> {
         ctx.subscribe_to(
             &SquareRef::from_name("square"),
             Demand::new().max(args.max).min(args.max / 2),
@@ -185,7 +188,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .pending
                 .unwrap_or(0);
             *pending = (*pending).max(now);
-            assert!(now <= max, "a consumer had {now} events pending, above its max {max}");
+            assert!(
+                now <= max,
+                "a consumer had {now} events pending, above its max {max}"
+            );
         }
     }
 
@@ -196,12 +202,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "numbers → square → {{fast (max {FAST_MAX}, 1 ms a batch), slow (max {SLOW_MAX}, 10 ms a batch)}}"
     );
-    println!("  fast handled {fast_handled} events, largest batch {}", fast.largest_batch.load(Ordering::Relaxed));
-    println!("  slow handled {slow_handled} events, largest batch {}", slow.largest_batch.load(Ordering::Relaxed));
-    println!("  largest buffer seen: numbers {}, square {}", seen.numbers_buffer, seen.square_buffer);
-    println!("  most events square held for its consumers: {}", seen.square_held);
-    println!("  largest pending demand seen: fast {}, slow {}", seen.fast_pending, seen.slow_pending);
-    println!("  most events held by a consumer: fast {}, slow {}", seen.fast_held, seen.slow_held);
+    println!(
+        "  fast handled {fast_handled} events, largest batch {}",
+        fast.largest_batch.load(Ordering::Relaxed)
+    );
+    println!(
+        "  slow handled {slow_handled} events, largest batch {}",
+        slow.largest_batch.load(Ordering::Relaxed)
+    );
+    println!(
+        "  largest buffer seen: numbers {}, square {}",
+        seen.numbers_buffer, seen.square_buffer
+    );
+    println!(
+        "  most events square held for its consumers: {}",
+        seen.square_held
+    );
+    println!(
+        "  largest pending demand seen: fast {}, slow {}",
+        seen.fast_pending, seen.slow_pending
+    );
+    println!(
+        "  most events held by a consumer: fast {}, slow {}",
+        seen.fast_held, seen.slow_held
+    );
 
     // Every number, squared, once.
     let expected: u64 = (1..=EVENTS).map(|n| n * n).sum();
@@ -214,7 +238,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert!(fast.largest_batch.load(Ordering::Relaxed) <= FAST_MAX as u64);
     assert!(slow.largest_batch.load(Ordering::Relaxed) <= SLOW_MAX as u64);
     // The slow consumer's demand slowed its share: the fast one took most.
-    assert!(fast_handled > slow_handled, "{fast_handled} vs {slow_handled}");
+    assert!(
+        fast_handled > slow_handled,
+        "{fast_handled} vs {slow_handled}"
+    );
     // The producers' buffers stay within the demand downstream of them.
     assert!(seen.numbers_buffer <= 100, "{seen:?}");
     supervisor.stop().await;

@@ -37,9 +37,9 @@
 pub use genserver_core::{
     CallError, CastError, ChildCounts, ChildInfo, ChildKind, ChildSpec, Context,
     DEFAULT_CALL_TIMEOUT, Down, Exit, ExitReason, GenServer, Info, InfoMessage, LocalRegistry,
-    MonitorRef, Options, Permit, Pid, Registry, ReplySender, ReplyTo, Restart, ServerId,
-    ServerRef, Shutdown, StartError, Strategy, Supervisor, SupervisorBuilder, SupervisorError,
-    SupervisorMsg, SupervisorRef, TimerRef, stage,
+    MonitorRef, Options, Permit, Pid, Registry, ReplySender, ReplyTo, Restart, ServerId, ServerRef,
+    Shutdown, StartError, Strategy, Supervisor, SupervisorBuilder, SupervisorError, SupervisorMsg,
+    SupervisorRef, TimerRef, stage,
 };
 pub use genserver_macros::genserver;
 
@@ -49,12 +49,12 @@ pub use genserver_macros::genserver;
 /// [`Strategy`] is not in it: glob-imported beside `proptest::prelude::*`, it would clash with
 /// proptest's `Strategy` trait. Import it by name: `use genserver::Strategy;`.
 pub mod prelude {
+    pub use genserver_core::stage::Demand;
     pub use genserver_core::{
         CallError, CastError, ChildSpec, Context, Down, Exit, ExitReason, GenServer, Info,
         MonitorRef, Pid, Registry, ReplyTo, Restart, ServerRef, StartError, Supervisor,
         SupervisorRef, TimerRef,
     };
-    pub use genserver_core::stage::Demand;
     pub use genserver_macros::genserver;
 }
 

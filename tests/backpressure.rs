@@ -62,7 +62,10 @@ async fn a_fast_sender_is_slowed_not_failed() {
         server.reserve().await.unwrap().work(n).unwrap();
     }
     let sending = start.elapsed();
-    assert_eq!(server.handled().await.unwrap(), (0..100).collect::<Vec<_>>());
+    assert_eq!(
+        server.handled().await.unwrap(),
+        (0..100).collect::<Vec<_>>()
+    );
     // 100 messages of 10 ms through a mailbox of 4: the sender waited for all but the last few.
     assert!(sending >= Duration::from_millis(950), "{sending:?}");
 }

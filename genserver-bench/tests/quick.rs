@@ -42,7 +42,10 @@ fn every_workload_runs_and_reports() {
     let markdown = results.markdown();
     assert!(markdown.contains("genserver ÷ hand-written"), "{markdown}");
     assert!(markdown.contains("W5"), "{markdown}");
-    assert!(markdown.contains("W11") && markdown.contains("W12"), "{markdown}");
+    assert!(
+        markdown.contains("W11") && markdown.contains("W12"),
+        "{markdown}"
+    );
     let json = results.json();
     assert!(json.contains("\"workload\": \"W3\""), "{json}");
     let svg = chart::svg(&results).unwrap();

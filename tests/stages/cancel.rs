@@ -42,7 +42,11 @@ async fn producer_handle_cancel_on_consumer_down() {
     settle().await;
     assert_eq!(
         summary(&producer.cancels().await.unwrap()),
-        vec![cancelled(CancelKind::Exited, Side::Producer, ExitReason::Killed)]
+        vec![cancelled(
+            CancelKind::Exited,
+            Side::Producer,
+            ExitReason::Killed
+        )]
     );
     assert!(producer.is_alive());
 }
@@ -128,7 +132,11 @@ async fn handle_cancel_on_producer_down_with_temporary_subscription() {
     settle().await;
     assert_eq!(
         summary(&consumer.cancels().await.unwrap()),
-        vec![cancelled(CancelKind::Exited, Side::Consumer, ExitReason::Killed)]
+        vec![cancelled(
+            CancelKind::Exited,
+            Side::Consumer,
+            ExitReason::Killed
+        )]
     );
     assert!(consumer.is_alive());
 }
@@ -185,7 +193,11 @@ async fn a_producer_consumer_sees_both_sides_end() {
     settle().await;
     assert_eq!(
         summary(&doubler.cancels().await.unwrap()),
-        vec![cancelled(CancelKind::Exited, Side::Producer, ExitReason::Killed)]
+        vec![cancelled(
+            CancelKind::Exited,
+            Side::Producer,
+            ExitReason::Killed
+        )]
     );
     upstream.cancel(ExitReason::error("upstream")).unwrap();
     assert_eq!(doubler.exited().await, ExitReason::error("upstream"));

@@ -52,10 +52,7 @@ async fn with_shared_broadcast_demand_and_synchronizer_subscriber() {
         .unwrap();
     let synchronizer = forwarder().await;
     let stale = synchronizer
-        .subscribe_to(
-            &producer,
-            Demand::new().manual().cancel(Cancel::Temporary),
-        )
+        .subscribe_to(&producer, Demand::new().manual().cancel(Cancel::Temporary))
         .await
         .unwrap();
     let first = forwarder().await;

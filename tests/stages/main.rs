@@ -239,9 +239,11 @@ where
     P: genserver::stage::ProducerOf<u64>,
 {
     let producer = producer.as_ref().clone();
-    Forwarder::start(Some(Box::new(move |ctx| ctx.subscribe_to(&producer, demand))))
-        .await
-        .unwrap()
+    Forwarder::start(Some(Box::new(move |ctx| {
+        ctx.subscribe_to(&producer, demand)
+    })))
+    .await
+    .unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,9 +300,11 @@ where
     P: genserver::stage::ProducerOf<u64>,
 {
     let producer = producer.as_ref().clone();
-    Doubler::start(Some(Box::new(move |ctx| ctx.subscribe_to(&producer, demand))))
-        .await
-        .unwrap()
+    Doubler::start(Some(Box::new(move |ctx| {
+        ctx.subscribe_to(&producer, demand)
+    })))
+    .await
+    .unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -251,10 +251,7 @@ async fn queued_events_with_lost_producer() {
     let subscription = doubler
         .subscribe_to(
             &producer,
-            Demand::new()
-                .cancel(Cancel::Temporary)
-                .min(50)
-                .max(100),
+            Demand::new().cancel(Cancel::Temporary).min(50).max(100),
         )
         .await
         .unwrap();

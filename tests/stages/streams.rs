@@ -189,10 +189,7 @@ async fn lines_of_a_pipe_feed_a_pipeline_on_demand() {
     let counter = written.clone();
     let writing = tokio::spawn(async move {
         for n in 0..1_000u64 {
-            writer
-                .write_all(format!("{n}\n").as_bytes())
-                .await
-                .unwrap();
+            writer.write_all(format!("{n}\n").as_bytes()).await.unwrap();
             counter.store(n + 1, std::sync::atomic::Ordering::Relaxed);
         }
     });
@@ -216,10 +213,7 @@ async fn lines_of_a_tcp_socket_feed_a_pipeline() {
     let sending = tokio::spawn(async move {
         let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
         for n in 0..10_000u64 {
-            socket
-                .write_all(format!("{n}\n").as_bytes())
-                .await
-                .unwrap();
+            socket.write_all(format!("{n}\n").as_bytes()).await.unwrap();
         }
         socket.shutdown().await.unwrap();
     });

@@ -97,8 +97,7 @@ async fn consumer_exits_when_producer_is_dead_and_subscription_is_permanent() {
 
 /// "consumer does not exit when there is no named producer and subscription is temporary"
 #[tokio::test(start_paused = true)]
-async fn consumer_does_not_exit_when_there_is_no_named_producer_and_subscription_is_temporary()
-{
+async fn consumer_does_not_exit_when_there_is_no_named_producer_and_subscription_is_temporary() {
     let consumer = forwarder().await;
     let nobody = CounterRef::from_name("no such producer");
     assert_eq!(
@@ -160,12 +159,7 @@ async fn handles_subscription_error_gracefully() {
     settle().await;
     assert_eq!(producer.producer_stats().await.unwrap().demand.len(), 1);
     assert_eq!(
-        consumer
-            .consumer_stats()
-            .await
-            .unwrap()
-            .subscriptions
-            .len(),
+        consumer.consumer_stats().await.unwrap().subscriptions.len(),
         1
     );
     assert!(consumer.is_alive());

@@ -154,10 +154,7 @@ impl Pipeline for Stages {
         .await
         .expect("W12: start the consumer");
         paced
-            .subscribe_to(
-                &numbers,
-                Demand::new().max(capacity).min(capacity - batch),
-            )
+            .subscribe_to(&numbers, Demand::new().max(capacity).min(capacity - batch))
             .await
             .expect("W12: subscribe");
         Running {

@@ -338,7 +338,12 @@ impl<S: GenServer> Control<S> for Context<S> {
         match signal {
             Signal::Down(down) => match (signals.monitors.remove(&down.monitor), signals.down_into)
             {
-                (Some(Monitor { into: Some(into), .. }), _) => Accepted::Msg(into(down)),
+                (
+                    Some(Monitor {
+                        into: Some(into), ..
+                    }),
+                    _,
+                ) => Accepted::Msg(into(down)),
                 (Some(Monitor { into: None, .. }), Some(down_into)) => {
                     Accepted::Msg(down_into(down))
                 }

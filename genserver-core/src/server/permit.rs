@@ -40,7 +40,7 @@ use crate::task::Mail;
 /// let slow = Slow::options().mailbox_capacity(2).start(Slow { seen: 0 }).await.unwrap();
 /// for _ in 0..10 {
 ///     // Waits while the mailbox is full, where `slow.work()` would fail with `Full`.
-///     slow.reserve().await.unwrap().cast(SlowMsg::Work).unwrap();
+///     slow.reserve().await.unwrap().work().unwrap();
 /// }
 /// assert_eq!(slow.seen().await, Ok(10));
 /// # }

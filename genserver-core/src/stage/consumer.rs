@@ -4,8 +4,8 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
-use std::pin::Pin;
 use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use super::producer::room_downstream;
@@ -41,9 +41,15 @@ struct Auto {
 
 /// What a producer-consumer holds until its consumers ask.
 enum Held<E> {
-    Events { sub: SubscriptionId, events: Vec<E> },
+    Events {
+        sub: SubscriptionId,
+        events: Vec<E>,
+    },
     /// A subscription that ended behind those events: it takes effect after them.
-    Ended { cancelled: Cancelled, cancel: Cancel },
+    Ended {
+        cancelled: Cancelled,
+        cancel: Cancel,
+    },
 }
 
 /// The future of [`ServerRef::subscribe_to`]: resolves once the producer has accepted the
@@ -133,11 +139,7 @@ impl<E: Send + 'static> ConsumerSide<E> {
     /// handled (GenStage's `split_batches`): with automatic demand, batches of at most
     /// `max - min`, and after each one that brings the outstanding demand to `min` or below,
     /// enough to be back at `max`.
-    fn next_batch(
-        &mut self,
-        sub: SubscriptionId,
-        events: &mut Vec<E>,
-    ) -> (Vec<E>, Ask<E>) {
+    fn next_batch(&mut self, sub: SubscriptionId, events: &mut Vec<E>) -> (Vec<E>, Ask<E>) {
         let Some(entry) = self.find(sub) else {
             return (std::mem::take(events), None);
         };
@@ -314,11 +316,13 @@ impl<C: Consume> ServerRef<C> {
     ) -> Result<Subscription<C::Event>, SubscribeError> {
         let result = self
             .call(|reply| {
-                C::consumer_msg(ConsumerMsg(ToConsumer::SubscribeTo(Box::new(SubscribeTo {
-                    producer,
-                    demand,
-                    reply: ReplyTo::from(reply),
-                }))))
+                C::consumer_msg(ConsumerMsg(ToConsumer::SubscribeTo(Box::new(
+                    SubscribeTo {
+                        producer,
+                        demand,
+                        reply: ReplyTo::from(reply),
+                    },
+                ))))
             })
             .await;
         match result {
@@ -352,7 +356,12 @@ impl<C: Consume> Context<C> {
     where
         P: ProducerOf<C::Event>,
     {
-        subscribe(self, producer_sink::<P, C::Event>(producer.as_ref()), demand, None)
+        subscribe(
+            self,
+            producer_sink::<P, C::Event>(producer.as_ref()),
+            demand,
+            None,
+        )
     }
 }
 
@@ -459,7 +468,9 @@ async fn take_effect<S: Consume>(
     cancel: Cancel,
     ctx: &mut Context<S>,
 ) {
-    let exits = cancel.exits_on(&cancelled.reason).then(|| cancelled.reason.clone());
+    let exits = cancel
+        .exits_on(&cancelled.reason)
+        .then(|| cancelled.reason.clone());
     S::cancelled(state, cancelled, ctx).await;
     if let Some(reason) = exits {
         ctx.stop(reason);

@@ -11,9 +11,7 @@ pub enum SubscribeError {
     #[error("the producer is not running: it has exited or was never started")]
     ProducerNotRunning,
     /// The demand is not valid: `max` must be at least 1 and `min` below `max`.
-    #[error(
-        "invalid demand (max {max}, min {min}): max must be at least 1 and min less than max"
-    )]
+    #[error("invalid demand (max {max}, min {min}): max must be at least 1 and min less than max")]
     InvalidDemand {
         /// The `max` asked for.
         max: usize,

@@ -390,7 +390,8 @@ pub(crate) fn room_downstream<S: Produce>(ctx: &mut Context<S>) -> usize {
     let room = if side.mode == DemandMode::Accumulate {
         0
     } else {
-        side.dispatch.dispatch_buffer(&mut side.buffer, &mut outcome);
+        side.dispatch
+            .dispatch_buffer(&mut side.buffer, &mut outcome);
         side.dispatch.capacity()
     };
     settle_outcome(outcome, ctx);

@@ -134,12 +134,11 @@ pub(crate) struct ConsumerServer<C: GenServer> {
 
 impl<C: Consume> ConsumerSink<C::Event> for ConsumerServer<C> {
     fn send(&self, msg: ToConsumer<C::Event>) -> Result<(), ToConsumer<C::Event>> {
-        send_protocol(&self.server, C::consumer_msg(ConsumerMsg(msg)))
-            .map_err(|msg| {
-                C::unwrap_consumer_msg(msg)
-                    .expect("the mailbox gives back the consumer message it was given")
-                    .0
-            })
+        send_protocol(&self.server, C::consumer_msg(ConsumerMsg(msg))).map_err(|msg| {
+            C::unwrap_consumer_msg(msg)
+                .expect("the mailbox gives back the consumer message it was given")
+                .0
+        })
     }
     fn pid(&self) -> Option<Pid> {
         Some(self.server.pid(crate::DEFAULT_CALL_TIMEOUT))

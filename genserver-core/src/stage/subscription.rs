@@ -242,9 +242,7 @@ impl<E: Send + 'static> Subscription<E> {
     }
 
     fn send(&self, msg: ToProducer<E>) -> Result<(), CastError> {
-        self.producer
-            .send(msg)
-            .map_err(|_| CastError::NotRunning)
+        self.producer.send(msg).map_err(|_| CastError::NotRunning)
     }
 }
 

@@ -277,10 +277,7 @@ async fn a_consumer_takes_batches_of_max_minus_min() {
     let all = flat(&log);
     assert_eq!(all, (0..all.len() as u64).collect::<Vec<_>>());
     // The first demand is max, each one after is max - min.
-    let demands = producer
-        .call(CounterMsg::Demands)
-        .await
-        .unwrap();
+    let demands = producer.call(CounterMsg::Demands).await.unwrap();
     assert_eq!(demands[0], 100);
     assert!(demands[1..].iter().all(|&d| d == 20), "{demands:?}");
     consumer.stop().await;
@@ -310,10 +307,7 @@ async fn a_producer_consumer_relays_at_the_pace_of_its_consumers() {
     settle().await;
     assert_eq!(batches(&doubled)[0], (0..20).collect::<Vec<_>>());
     let first = &batches(&log)[0];
-    assert_eq!(
-        first,
-        &(0..20).flat_map(|n| [n, n]).collect::<Vec<_>>()
-    );
+    assert_eq!(first, &(0..20).flat_map(|n| [n, n]).collect::<Vec<_>>());
     let all = flat(&log);
     assert!(all.len() > 1_000);
     let expected: Vec<u64> = (0..).flat_map(|n| [n, n]).take(all.len()).collect();
@@ -349,7 +343,9 @@ async fn demand_not_met_stays_open_for_events_emitted_later() {
     let demands = producer.call(CounterMsg::Demands).await.unwrap();
     assert_eq!(demands, vec![10]);
     // More than the demand: the rest waits in the buffer until the consumer asks.
-    producer.cast(CounterMsg::Queue((4..=20).collect())).unwrap();
+    producer
+        .cast(CounterMsg::Queue((4..=20).collect()))
+        .unwrap();
     settle().await;
     assert_eq!(flat(&log), (1..=20).collect::<Vec<_>>());
     let stats = producer.producer_stats().await.unwrap();
@@ -368,7 +364,9 @@ async fn a_producer_buffers_without_demand_and_reports_what_it_drops() {
         })
         .await
         .unwrap();
-    producer.cast(CounterMsg::Queue(vec![1, 2, 3, 4, 5])).unwrap();
+    producer
+        .cast(CounterMsg::Queue(vec![1, 2, 3, 4, 5]))
+        .unwrap();
     producer.cast(CounterMsg::Queue(vec![6, 7, 8])).unwrap();
     let stats = producer.producer_stats().await.unwrap();
     assert_eq!((stats.buffered, stats.dropped), (5, 3));
@@ -532,7 +530,9 @@ async fn a_broadcast_sends_everyone_everything_at_the_pace_of_the_slowest() {
         .await
         .unwrap();
     assert_eq!(
-        one.subscribe_to(&producer, Demand::new()).await.unwrap_err(),
+        one.subscribe_to(&producer, Demand::new())
+            .await
+            .unwrap_err(),
         SubscribeError::AlreadySubscribed
     );
     producer.set_demand_mode(DemandMode::Forward).unwrap();
@@ -557,7 +557,9 @@ async fn a_partition_dispatcher_sends_each_event_to_its_partition() {
     let (even, log_even) = recorder().await;
     let (odd, log_odd) = recorder().await;
     assert_eq!(
-        even.subscribe_to(&producer, Demand::new()).await.unwrap_err(),
+        even.subscribe_to(&producer, Demand::new())
+            .await
+            .unwrap_err(),
         SubscribeError::PartitionRequired { partitions: 2 }
     );
     even.subscribe_to(&producer, Demand::new().max(10).partition(0))

@@ -67,9 +67,15 @@ impl<E: Send + 'static> BroadcastDispatcher<E> {
         let mut batch = Some(events);
         for (i, consumer) in self.consumers.iter_mut().enumerate() {
             let copy = if i == last {
-                batch.take().expect("the last consumer takes the batch itself")
+                batch
+                    .take()
+                    .expect("the last consumer takes the batch itself")
             } else {
-                (self.clone)(batch.as_deref().expect("the batch is kept for the last consumer"))
+                (self.clone)(
+                    batch
+                        .as_deref()
+                        .expect("the batch is kept for the last consumer"),
+                )
             };
             consumer.demand -= n;
             if send(consumer, copy).is_err() {
@@ -192,6 +198,9 @@ mod tests {
     fn no_consumer_takes_nothing() {
         let mut d = dispatcher();
         assert_eq!(d.capacity(), 0);
-        assert_eq!(d.dispatch(chars("abc"), &mut Outcome::default()), chars("abc"));
+        assert_eq!(
+            d.dispatch(chars("abc"), &mut Outcome::default()),
+            chars("abc")
+        );
     }
 }

@@ -212,10 +212,7 @@ mod tests {
         d.ask(two, 2);
         // One batch fits all.
         assert_eq!(d.dispatch(chars("abcde"), &mut outcome), vec![]);
-        assert_eq!(
-            sink.take(),
-            vec![(one, chars("abc")), (two, chars("de"))]
-        );
+        assert_eq!(sink.take(), vec![(one, chars("abc")), (two, chars("de"))]);
         assert_eq!(d.dispatch(chars("abc"), &mut outcome), chars("abc"));
         // Two batches with left-over.
         d.ask(one, 3);
