@@ -35,11 +35,11 @@
 #![forbid(unsafe_code)]
 
 pub use genserver_core::{
-    CallError, CastError, ChildCounts, ChildInfo, ChildKind, ChildSpec, Context,
-    DEFAULT_CALL_TIMEOUT, Down, Exit, ExitReason, GenServer, Info, InfoMessage, LocalRegistry,
-    MonitorRef, Options, Permit, Pid, Registry, ReplySender, ReplyTo, Restart, ServerId, ServerRef,
-    Shutdown, StartError, Strategy, Supervisor, SupervisorBuilder, SupervisorError, SupervisorMsg,
-    SupervisorRef, TimerRef, stage,
+    AutoShutdown, CallError, CastError, ChildCounts, ChildInfo, ChildKind, ChildSpec, Context,
+    DEFAULT_CALL_TIMEOUT, Down, Exit, ExitReason, GenServer, Info, InfoMessage, KeyRegistry,
+    LocalRegistry, MonitorRef, Options, Permit, Pid, Registry, RegistryError, ReplySender, ReplyTo,
+    Restart, ServerId, ServerRef, Shutdown, StartError, StopError, Strategy, Supervisor,
+    SupervisorBuilder, SupervisorError, SupervisorMsg, SupervisorRef, TimerRef, stage,
 };
 pub use genserver_macros::genserver;
 
@@ -51,9 +51,9 @@ pub use genserver_macros::genserver;
 pub mod prelude {
     pub use genserver_core::stage::Demand;
     pub use genserver_core::{
-        CallError, CastError, ChildSpec, Context, Down, Exit, ExitReason, GenServer, Info,
-        MonitorRef, Pid, Registry, ReplyTo, Restart, ServerRef, StartError, Supervisor,
-        SupervisorRef, TimerRef,
+        AutoShutdown, CallError, CastError, ChildSpec, Context, Down, Exit, ExitReason, GenServer,
+        Info, KeyRegistry, MonitorRef, Pid, Registry, RegistryError, ReplyTo, Restart, ServerRef,
+        StartError, StopError, Supervisor, SupervisorRef, TimerRef,
     };
     pub use genserver_macros::genserver;
 }

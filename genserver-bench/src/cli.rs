@@ -5,6 +5,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::host::{machine, workspace_root};
+use crate::names::{self, NameResults, NameScale, NameWorkload};
 use crate::results::Results;
 use crate::subject::{Flavor, Impl};
 use crate::workloads::{Scale, Workload};
@@ -24,8 +25,11 @@ OPTIONS:
     --quick              tiny workloads: checks that everything runs, measures nothing
     --impls LIST         comma-separated, among tokio,genserver,ractor,kameo (default: all built)
     --runtimes LIST      comma-separated, among multi_thread,current_thread (default: both)
-    --workloads LIST     comma-separated, among W1,W2,W3,W4,W5,W11,W12 (default: all;
-                         W11 and W12 are measured for tokio and genserver only)
+    --workloads LIST     comma-separated, among W1,W2,W3,W4,W5,W6,W7,W8,W11,W12 (default:
+                         all); W1-W5 write results.md/.json/.svg, W6-W8 names.md/.json,
+                         W11-W12 pipeline.md/.json, each set only when measured (a W6-W8 or
+                         W11-W12 run leaves the W1-W5 results alone); W11-W12 are measured
+                         for tokio and genserver only
     --caller task|block_on
                          where the calling code runs: a spawned task (default), or the
                          runtime's block_on future, as the body of #[tokio::main] does
@@ -50,8 +54,12 @@ pub struct Options {
     pub impls: Vec<Impl>,
     /// Runtime flavors to measure on.
     pub flavors: Vec<Flavor>,
-    /// Workloads to run.
+    /// Workloads to run (W1–W5).
     pub workloads: Vec<Workload>,
+    /// W6–W8 to run.
+    pub name_workloads: Vec<NameWorkload>,
+    /// Sizes of W6–W8.
+    pub name_scale: NameScale,
     /// Whether the workloads run as the runtime's `block_on` future rather than a spawned task.
     pub caller_in_block_on: bool,
     /// Whether to write files.
@@ -75,6 +83,8 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
         impls: Impl::available(),
         flavors: Flavor::ALL.to_vec(),
         workloads: Workload::ALL.to_vec(),
+        name_workloads: NameWorkload::ALL.to_vec(),
+        name_scale: NameScale::FULL,
         caller_in_block_on: false,
         write: true,
     };
@@ -103,19 +113,29 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
                         }
                     })?;
             }
-            "--quick" => options.scale = Scale::QUICK,
+            "--quick" => {
+                options.scale = Scale::QUICK;
+                options.name_scale = NameScale::QUICK;
+            }
             "--impls" => options.impls = list(&value()?, Impl::from_key, "implementation")?,
             "--runtimes" => options.flavors = list(&value()?, Flavor::from_key, "runtime")?,
             "--workloads" => {
-                options.workloads = list(
-                    &value()?,
+                let keys = value()?;
+                let both = list(
+                    &keys,
                     |s| {
-                        Workload::ALL
+                        let timed = Workload::ALL
                             .into_iter()
-                            .find(|w| w.key().eq_ignore_ascii_case(s))
+                            .find(|w| w.key().eq_ignore_ascii_case(s));
+                        let named = NameWorkload::ALL
+                            .into_iter()
+                            .find(|w| w.key().eq_ignore_ascii_case(s));
+                        (timed.is_some() || named.is_some()).then_some((timed, named))
                     },
                     "workload",
-                )?
+                )?;
+                options.workloads = both.iter().filter_map(|(timed, _)| *timed).collect();
+                options.name_workloads = both.iter().filter_map(|(_, named)| *named).collect();
             }
             "--caller" => match value()?.as_str() {
                 "task" => options.caller_in_block_on = false,
@@ -157,22 +177,90 @@ pub fn main(args: Vec<String>) -> i32 {
             return 2;
         }
     };
-    match run(&options) {
-        Ok(results) => {
-            println!("{}", results.markdown());
-            if options.write {
-                if let Err(error) = write(&options, &results) {
-                    eprintln!("error: {error}");
-                    return 1;
-                }
-            }
-            0
+    // W1-W5 and the pipelines (W11-W12) are measured and written as two sets.
+    let (pipelines, counters): (Vec<Workload>, Vec<Workload>) = options
+        .workloads
+        .iter()
+        .partition(|workload| workload.is_pipeline());
+    let mut sets = Vec::new();
+    for workloads in [counters, pipelines] {
+        if workloads.is_empty() {
+            sets.push(None);
+            continue;
         }
-        Err(error) => {
-            eprintln!("error: {error}");
-            1
+        let set = Options {
+            workloads,
+            ..options.clone()
+        };
+        match run(&set) {
+            Ok(results) => sets.push(Some(results)),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return 1;
+            }
         }
     }
+    let pipeline_results = sets.pop().flatten();
+    let results = sets.pop().flatten();
+    let name_results = (!options.name_workloads.is_empty()).then(|| run_names(&options));
+    if let Some(results) = &results {
+        println!("{}", results.markdown());
+    }
+    if let Some(pipeline_results) = &pipeline_results {
+        println!("{}", pipeline_results.markdown());
+    }
+    if let Some(name_results) = &name_results {
+        println!("{}", name_results.markdown());
+    }
+    if options.write {
+        if let Err(error) = write(
+            &options,
+            results.as_ref(),
+            pipeline_results.as_ref(),
+            name_results.as_ref(),
+        ) {
+            eprintln!("error: {error}");
+            return 1;
+        }
+    }
+    0
+}
+
+/// Runs W6–W8 `reps` times each, on each runtime.
+pub fn run_names(options: &Options) -> NameResults {
+    let started = Instant::now();
+    let mut results = NameResults::new(
+        options.name_scale,
+        options.reps,
+        options.flavors.clone(),
+        options.name_workloads.clone(),
+    );
+    for rep in 0..options.reps {
+        for &flavor in &options.flavors {
+            for &workload in &options.name_workloads {
+                let values = names::measure(workload, flavor, options.name_scale);
+                let shown: Vec<String> = workload
+                    .variants()
+                    .iter()
+                    .zip(&values)
+                    .map(|(variant, value)| format!("{variant} {}", workload.format_value(*value)))
+                    .collect();
+                eprintln!(
+                    "[{:>4.0} s] run {}/{} {:<14} {} {} {}",
+                    started.elapsed().as_secs_f64(),
+                    rep + 1,
+                    options.reps,
+                    flavor.key(),
+                    workload.key(),
+                    shown.join(", "),
+                    workload.unit()
+                );
+                results.push(flavor, workload, &values);
+            }
+        }
+    }
+    results.wall_time = started.elapsed();
+    results
 }
 
 fn w5_child(args: &[String]) -> i32 {
@@ -319,7 +407,12 @@ pub fn run(options: &Options) -> Result<Results, String> {
     Ok(results)
 }
 
-fn write(options: &Options, results: &Results) -> Result<(), String> {
+fn write(
+    options: &Options,
+    results: Option<&Results>,
+    pipeline_results: Option<&Results>,
+    name_results: Option<&NameResults>,
+) -> Result<(), String> {
     std::fs::create_dir_all(&options.out)
         .map_err(|e| format!("creating {}: {e}", options.out.display()))?;
     let put = |name: &str, text: &str| {
@@ -328,14 +421,88 @@ fn write(options: &Options, results: &Results) -> Result<(), String> {
         eprintln!("wrote {}", path.display());
         Ok::<(), String>(())
     };
-    put("results.md", &results.markdown())?;
-    put("results.json", &results.json())?;
-    put("results.svg", &chart::svg(results)?)?;
-    if options.default_out {
-        let root = workspace_root();
-        refresh_performance_doc(&root.join("docs").join("performance.md"), results)?;
-        refresh_performance_doc(&root.join("README.md"), results)?;
+    let root = workspace_root();
+    if let Some(results) = results {
+        put("results.md", &results.markdown())?;
+        put("results.json", &results.json())?;
+        put("results.svg", &chart::svg(results)?)?;
+        if options.default_out {
+            let (start, end) = (TABLE_START, TABLE_END);
+            refresh_performance_doc(
+                &root.join("docs").join("performance.md"),
+                results,
+                start,
+                end,
+            )?;
+            refresh_performance_doc(&root.join("README.md"), results, start, end)?;
+        }
     }
+    if let Some(results) = pipeline_results {
+        put("pipeline.md", &results.markdown())?;
+        put("pipeline.json", &results.json())?;
+        if options.default_out {
+            let path = root.join("docs").join("performance.md");
+            refresh_performance_doc(&path, results, PIPELINE_START, PIPELINE_END)?;
+        }
+    }
+    if let Some(name_results) = name_results {
+        put("names.md", &name_results.markdown())?;
+        put("names.json", &name_results.json())?;
+        if options.default_out {
+            refresh_names_doc(&root.join("docs").join("performance.md"), name_results)?;
+        }
+    }
+    Ok(())
+}
+
+/// The markers in docs/performance.md between which the latest W11–W12 table goes.
+pub const PIPELINE_START: &str = "<!-- bench-pipeline:start -->";
+/// See [`PIPELINE_START`].
+pub const PIPELINE_END: &str = "<!-- bench-pipeline:end -->";
+
+/// The markers in docs/performance.md between which the latest W6–W8 table goes.
+pub const NAMES_START: &str = "<!-- bench-names:start -->";
+/// See [`NAMES_START`].
+pub const NAMES_END: &str = "<!-- bench-names:end -->";
+
+/// Puts the W6–W8 tables between their markers in docs/performance.md, if it has them.
+fn refresh_names_doc(path: &Path, results: &NameResults) -> Result<(), String> {
+    let Ok(doc) = std::fs::read_to_string(path) else {
+        return Ok(());
+    };
+    let (Some(start), Some(end)) = (doc.find(NAMES_START), doc.find(NAMES_END)) else {
+        return Ok(());
+    };
+    if end < start {
+        return Ok(());
+    }
+    let mut tables = String::new();
+    let mut keep = false;
+    for line in results.markdown().lines() {
+        if let Some(heading) = line.strip_prefix("## ") {
+            keep = heading != "Spread";
+            if keep {
+                tables.push_str("### ");
+                tables.push_str(heading);
+                tables.push('\n');
+            }
+            continue;
+        }
+        if keep {
+            tables.push_str(line);
+            tables.push('\n');
+        }
+    }
+    let updated = format!(
+        "{}{NAMES_START}\n\n_Median of {} runs; measurement {:.0} s._\n\n{}\n\n{}",
+        &doc[..start],
+        results.reps,
+        results.wall_time.as_secs_f64(),
+        tables.trim_end(),
+        &doc[end..]
+    );
+    std::fs::write(path, updated).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    eprintln!("refreshed the W6-W8 table in {}", path.display());
     Ok(())
 }
 
@@ -346,7 +513,12 @@ pub const TABLE_END: &str = "<!-- bench-table:end -->";
 
 /// Puts the tables of `results` between the markers of a document (docs/performance.md, the
 /// README), if it has them.
-fn refresh_performance_doc(path: &Path, results: &Results) -> Result<(), String> {
+fn refresh_performance_doc(
+    path: &Path,
+    results: &Results,
+    start: &str,
+    end: &str,
+) -> Result<(), String> {
     // The flavor sections of results.md, one heading level down.
     let markdown = results.markdown();
     let mut tables = String::new();
@@ -378,7 +550,7 @@ fn refresh_performance_doc(path: &Path, results: &Results) -> Result<(), String>
         results.wall_time.as_secs_f64(),
         tables.trim_end(),
     );
-    if doc_markers::refresh(path, TABLE_START, TABLE_END, &body)? {
+    if doc_markers::refresh(path, start, end, &body)? {
         eprintln!("refreshed the table in {}", path.display());
     }
     Ok(())
@@ -412,5 +584,10 @@ mod tests {
         let block_on = parse(&["--caller".to_owned(), "block_on".to_owned()]);
         assert!(block_on.unwrap().unwrap().caller_in_block_on);
         assert!(parse(&["--caller".to_owned(), "thread".to_owned()]).is_err());
+        let names = parse(&["--workloads".to_owned(), "W6,w8,W2".to_owned()]);
+        let names = names.unwrap().unwrap();
+        assert_eq!(names.workloads, [Workload::W2]);
+        assert_eq!(names.name_workloads, [NameWorkload::W6, NameWorkload::W8]);
+        assert!(parse(&["--workloads".to_owned(), "W9".to_owned()]).is_err());
     }
 }

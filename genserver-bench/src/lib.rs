@@ -1,7 +1,8 @@
-//! Benchmarks of genserver against the floor (a hand-written tokio actor; for the pipelines, a
-//! hand-written chain of bounded tokio channels) and two peer frameworks (ractor and kameo, with
-//! the `peers` feature), on the workloads of `docs/performance.md`, on a multi-thread runtime
-//! with 2 workers and a current_thread runtime.
+//! Benchmarks of genserver against the floor (a hand-written tokio actor; for the pipelines,
+//! W11–W12, a hand-written chain of bounded tokio channels) and two peer frameworks (ractor and
+//! kameo, with the `peers` feature), on the workloads of `docs/performance.md`, on a
+//! multi-thread runtime with 2 workers and a current_thread runtime; and W6–W8 ([`names`]): a
+//! registry, name handles and restarts, each against its reference.
 //!
 //! Run everything, write `docs/bench/results.md`, `results.json` and `results.svg`:
 //!
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod compile_time;
 pub mod doc_markers;
 pub mod host;
+pub mod names;
 pub mod results;
 pub mod subject;
 pub mod subjects;

@@ -98,6 +98,11 @@ impl Workload {
         }
     }
 
+    /// W11 or W12: measured on the pipelines, reported in their own table (pipeline.md).
+    pub fn is_pipeline(self) -> bool {
+        matches!(self, Workload::W11 | Workload::W12)
+    }
+
     /// Whether the chart shows it (a ratio to the floor means something).
     pub fn charted(self) -> bool {
         self != Workload::W12

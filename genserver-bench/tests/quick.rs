@@ -52,3 +52,23 @@ fn every_workload_runs_and_reports() {
     assert!(svg.starts_with("<svg"), "{svg}");
     assert!(svg.contains("genserver"));
 }
+
+#[test]
+fn w6_to_w8_run_and_report() {
+    use genserver_bench::names::{self, NameResults, NameScale, NameWorkload};
+    let scale = NameScale::QUICK;
+    let mut results = NameResults::new(scale, 1, Flavor::ALL.to_vec(), NameWorkload::ALL.to_vec());
+    for flavor in Flavor::ALL {
+        for workload in NameWorkload::ALL {
+            let values = names::measure(workload, flavor, scale);
+            assert_eq!(values.len(), workload.variants().len());
+            assert!(values.iter().all(|v| *v > 0.0), "{workload:?}: {values:?}");
+            results.push(flavor, workload, &values);
+        }
+    }
+    assert!(results.ratio(Flavor::ALL[0], NameWorkload::W6).is_some());
+    let markdown = results.markdown();
+    assert!(markdown.contains("dashmap"), "{markdown}");
+    assert!(markdown.contains("≤ 1.10× direct"), "{markdown}");
+    assert!(results.json().contains("\"workload\": \"W8\""));
+}

@@ -1,4 +1,4 @@
-//! The errors of calls, casts and starts.
+//! The errors of calls, casts, starts and stops.
 
 use crate::{ExitReason, Pid};
 
@@ -72,6 +72,46 @@ pub enum StartError<E> {
     /// A server is already registered under the requested name; this is its handle.
     #[error("a server is already running under this name ({0:?}); use `whereis` to reach it")]
     AlreadyStarted(Pid),
+    /// `init` returned `None` (OTP's `:ignore`): no server runs and its name is free.
+    #[error("the server's init chose not to start it (it returned `None`, OTP's `:ignore`)")]
+    Ignored,
+    /// `init` was still running when the start timeout
+    /// ([`Options::start_timeout`](crate::Options::start_timeout)) ran out: the half-started
+    /// server was killed, and its name is free.
+    #[error(
+        "the server's init did not finish within the start timeout; the server was killed \
+         (give it more time with `start_timeout`)"
+    )]
+    Timeout,
+}
+
+/// Why [`ServerRef::stop_timeout`](crate::ServerRef::stop_timeout) did not see the server
+/// exit.
+///
+/// ```
+/// use genserver_core::StopError;
+///
+/// assert!(StopError::Timeout.to_string().contains("still stopping"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StopError {
+    /// There was no server to stop: it had exited already, or no server holds the name
+    /// (OTP's `noproc`).
+    #[error("no server is running to stop: it has exited or was never started")]
+    NotRunning,
+    /// The server had not exited within the timeout. The stop goes on: it exits once its
+    /// current handler and `terminate` have run.
+    #[error(
+        "the server did not exit within the stop timeout; it is still stopping and will exit \
+         once its handler and `terminate` return (kill it to end it at once)"
+    )]
+    Timeout,
+    /// A handler tried to stop its own server and wait for it, which would wait forever.
+    #[error(
+        "a handler tried to stop its own server and wait for it, which would deadlock: use \
+         `ctx.stop(reason)` instead"
+    )]
+    CallingSelf,
 }
 
 impl<E> StartError<E> {

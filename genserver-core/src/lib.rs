@@ -22,7 +22,8 @@ mod id;
 mod mailbox;
 /// A server as others see it: its shared record, `Pid`, monitors and links.
 mod process;
-/// Names: the local registry and the `Registry` trait (OTP's `:via`).
+/// Names and keys: the `Registry` trait (OTP's `:via`), the local registry, and
+/// `KeyRegistry` (Elixir's `Registry`).
 mod registry;
 /// Deferred replies and the reply cell of a call.
 mod reply;
@@ -39,18 +40,18 @@ mod task;
 /// Timers: messages a server sends itself later.
 mod timer;
 
-pub use error::{CallError, CastError, StartError};
+pub use error::{CallError, CastError, StartError, StopError};
 pub use exit::ExitReason;
 pub use id::ServerId;
 pub use process::{Down, Exit, MonitorRef, Pid};
-pub use registry::{LocalRegistry, Registry};
+pub use registry::{KeyRegistry, LocalRegistry, Registry, RegistryError};
 pub use reply::{ReplySender, ReplyTo};
 pub use server::{
     Context, DEFAULT_CALL_TIMEOUT, GenServer, Info, InfoMessage, Options, Permit, ServerRef,
 };
 pub use supervisor::{
-    ChildCounts, ChildInfo, ChildKind, ChildSpec, Restart, Shutdown, Strategy, Supervisor,
-    SupervisorBuilder, SupervisorError, SupervisorMsg, SupervisorRef,
+    AutoShutdown, ChildCounts, ChildInfo, ChildKind, ChildSpec, Restart, Shutdown, Strategy,
+    Supervisor, SupervisorBuilder, SupervisorError, SupervisorMsg, SupervisorRef,
 };
 pub use task::ServerStats;
 pub use timer::TimerRef;

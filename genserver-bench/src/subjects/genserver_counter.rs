@@ -7,8 +7,16 @@ use genserver::prelude::*;
 use crate::subject::Subject;
 
 /// The counter state.
+#[derive(Default)]
 pub struct BenchCounter {
     value: u64,
+}
+
+impl BenchCounter {
+    /// A counter at 0.
+    pub fn new() -> Self {
+        Self::default()
+    }
 }
 
 #[genserver]

@@ -8,7 +8,8 @@
 //! - [`pid`]: [`Pid`], the untyped handle, over the [`Process`] trait that the typed handle
 //!   implements;
 //! - [`signal`]: what the runtime tells a server of another's exit ([`Down`], [`Exit`]);
-//! - [`watchers`]: the monitors and links on a server, told when it exits.
+//! - [`watchers`]: the monitors, links and exit hooks (of registries) on a server, told when
+//!   it exits.
 
 pub(crate) mod pid;
 pub(crate) mod scope;

@@ -95,16 +95,14 @@ impl Pid {
         self.shared().kill(ExitReason::Killed);
     }
 
-    /// A supervisor's stop: like [`stop_with`](Pid::stop_with), but the server stops after the
-    /// handler it is running, and every message still queued is dropped, its callers answered
-    /// with [`CallError::Exited`](crate::CallError::Exited).
-    pub(crate) async fn shutdown(&self, reason: ExitReason) {
+    /// Asks for a supervisor's stop, without waiting: like a stop request, but the server stops
+    /// after the handler it is running, and every message still queued is dropped, its callers
+    /// answered with [`CallError::Exited`](crate::CallError::Exited), as an OTP child that
+    /// does not trap exits dies of the `shutdown` signal.
+    pub(crate) fn request_shutdown(&self, reason: ExitReason) {
         self.shared().request_shutdown(reason.clone());
         // Wakes an idle server; a busy one sees the flag before its next message.
         let _ = self.0.request_stop(reason);
-        if current_server() != self.id().as_u64() {
-            self.shared().wait_exit().await;
-        }
     }
 
     /// Waits until the server has exited and returns why.
@@ -114,7 +112,7 @@ impl Pid {
 
     /// Like [`ServerRef::monitor`](crate::ServerRef::monitor): a future, not borrowing the
     /// `Pid`, that resolves with the server's exit reason once it has exited.
-    pub fn monitor(&self) -> impl Future<Output = ExitReason> + Send + 'static {
+    pub fn monitor(&self) -> impl Future<Output = ExitReason> + Send + 'static + use<> {
         let shared = self.shared().clone();
         async move { shared.wait_exit().await }
     }

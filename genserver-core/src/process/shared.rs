@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinHandle;
@@ -22,14 +22,23 @@ const DONE: u8 = 2;
 pub(crate) const HAS_WATCHERS: u8 = 4;
 /// `Shared::state`: the server traps exits (`Context::trap_exits`).
 const TRAPS_EXITS: u8 = 8;
+/// `Shared::state`: the exit work has begun: the reason is final (what monitors and `exited`
+/// see), a late kill no longer changes it.
+const SEALED: u8 = 16;
+/// `Shared::state`: the server was killed: whatever of its task still runs (a handler that
+/// blocked its thread through the kill) skips the rest, `terminate` included.
+const KILLED: u8 = 32;
 
 /// What every handle of one server shares: identity, bound, and how it ended.
 pub(crate) struct Shared {
     pub(crate) id: ServerId,
     pub(crate) type_name: &'static str,
-    /// Set when the server decides to exit, before its mailbox is drained.
-    reason: OnceLock<ExitReason>,
-    /// Bits: `CLOSED`, `DONE`, `HAS_WATCHERS`, `TRAPS_EXITS`.
+    /// Set when the server decides to exit, before its mailbox is drained; replaced, until
+    /// the exit work seals it, by a kill during `terminate` (OTP: a process killed while it
+    /// cleans up exits `killed`) or by a panic in `terminate`. A lock rather than a `OnceLock`
+    /// for that one replacement; it is as large, and only an exit or a failed call reads it.
+    reason: Mutex<Option<ExitReason>>,
+    /// Bits: `CLOSED`, `DONE`, `HAS_WATCHERS`, `TRAPS_EXITS`, `SEALED`, `KILLED`.
     pub(crate) state: AtomicU8,
     /// Woken when `reason` is set and again when the task is done.
     changed: Notify,
@@ -90,7 +99,7 @@ impl Shared {
         Shared {
             id: ServerId::next(),
             type_name,
-            reason: OnceLock::new(),
+            reason: Mutex::new(None),
             state: AtomicU8::new(0),
             changed: Notify::new(),
             room: mailbox_capacity.map(|capacity| Box::new(Semaphore::new(capacity))),
@@ -106,24 +115,58 @@ impl Shared {
     pub(crate) fn exited(type_name: &'static str, reason: ExitReason) -> Shared {
         let shared = Shared::new(type_name, None);
         shared.set_reason(reason);
-        shared.state.store(CLOSED | DONE, Ordering::Release);
+        shared
+            .state
+            .store(CLOSED | DONE | SEALED, Ordering::Release);
         shared
     }
 
-    pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
-        self.reason.get().cloned()
+    fn reason_slot(&self) -> MutexGuard<'_, Option<ExitReason>> {
+        // Nothing panics while holding the lock; a poisoned one is as good as any.
+        self.reason.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The reason recorded, borrowed.
-    pub(crate) fn recorded_reason(&self) -> Option<&ExitReason> {
-        self.reason.get()
+    /// Why the server exits, once it has decided to.
+    pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
+        self.reason_slot().clone()
     }
 
     /// Records why the server exits, unless a reason was recorded already.
     pub(crate) fn set_reason(&self, reason: ExitReason) {
-        if self.reason.set(reason).is_ok() {
+        let mut slot = self.reason_slot();
+        if slot.is_none() {
+            *slot = Some(reason);
+            drop(slot);
             self.changed.notify_waiters();
         }
+    }
+
+    /// Replaces the recorded reason, unless the exit work has sealed it: a kill or a panic
+    /// while the server is already stopping (in `terminate`) is what it exits with.
+    pub(crate) fn replace_reason(&self, reason: ExitReason) {
+        let mut slot = self.reason_slot();
+        if self.state.load(Ordering::Acquire) & SEALED == 0 {
+            let first = slot.is_none();
+            *slot = Some(reason);
+            drop(slot);
+            if first {
+                self.changed.notify_waiters();
+            }
+        }
+    }
+
+    /// Makes the recorded reason final (a task dropped without one was aborted: `Killed`) and
+    /// returns it: the first step of the exit work.
+    pub(crate) fn seal_reason(&self) -> ExitReason {
+        let mut slot = self.reason_slot();
+        self.state.fetch_or(SEALED, Ordering::AcqRel);
+        let first = slot.is_none();
+        let reason = slot.get_or_insert(ExitReason::Killed).clone();
+        drop(slot);
+        if first {
+            self.changed.notify_waiters();
+        }
+        reason
     }
 
     /// Keeps the handle of the server's task; set once, right after the spawn.
@@ -131,12 +174,24 @@ impl Shared {
         let _ = self.task.set(task);
     }
 
-    /// Ends the server at once with `reason` (unless it already chose one), without terminate.
+    /// Ends the server at once with `reason`, without terminate (or, if it is already in
+    /// `terminate`, without the rest of it: then `reason` replaces the one it was stopping
+    /// with). The task is aborted at its next await; a handler blocking its thread holds it
+    /// until it returns.
     pub(crate) fn kill(&self, reason: ExitReason) {
-        self.set_reason(reason);
+        self.replace_reason(reason.clone());
+        self.state.fetch_or(KILLED, Ordering::AcqRel);
+        // A task that cannot be aborted now (its handler blocks the thread) stops at its next
+        // message all the same: the loop checks this flag before each one.
+        self.request_shutdown(reason);
         if let Some(task) = self.task.get() {
             task.abort();
         }
+    }
+
+    /// `true` once the server was killed.
+    pub(crate) fn was_killed(&self) -> bool {
+        self.state.load(Ordering::Acquire) & KILLED != 0
     }
 
     /// Asks the server to stop after its current handler, before anything queued.
@@ -183,8 +238,8 @@ impl Shared {
         loop {
             let mut changed = pin!(self.changed.notified());
             changed.as_mut().enable();
-            if let Some(reason) = self.reason.get() {
-                return ExitReason::clone(reason);
+            if let Some(reason) = self.exit_reason() {
+                return reason;
             }
             changed.await;
         }

@@ -1,4 +1,5 @@
-//! The monitors on a server and the servers linked to it, and how they are told of its exit.
+//! The monitors on a server, the servers linked to it, and the exit hooks of the registries
+//! that hold it, and how they are told of its exit.
 //!
 //! The record of the watched server ([`Shared`]) keeps its watchers. Its exit path
 //! ([`on_exit`]) takes them and tells each one, before the server counts as exited. A watcher's
@@ -6,20 +7,31 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use std::sync::{MutexGuard, PoisonError};
+use std::sync::{MutexGuard, PoisonError, Weak};
 
 use super::shared::{CLOSED, HAS_WATCHERS};
 use super::{Down, Exit, MonitorRef, Pid, ServerId, Shared, Signal};
 use crate::ExitReason;
 
-/// The monitors on a server and the servers linked to it. Ordered maps, so that the `Down`s
-/// of one exit go out in the order the monitors were made.
+/// Something above this layer that must forget a server when it exits (a `KeyRegistry`
+/// holding it under keys): told in the server's exit path, before the `Down`s of its monitors
+/// go out and before it counts as exited.
+pub(crate) trait ExitHook: Send + Sync {
+    /// The server `id` has exited (its reason is final).
+    fn server_exited(&self, id: ServerId);
+}
+
+/// The monitors on a server, the servers linked to it and the exit hooks on it. Ordered maps,
+/// so that the `Down`s of one exit go out in the order the monitors were made.
 #[derive(Default)]
 pub(crate) struct Watchers {
     /// Monitor ref → the monitoring server.
     monitors: BTreeMap<MonitorRef, Pid>,
     /// Linked server's id → that server.
     links: BTreeMap<ServerId, Pid>,
+    /// The hook's own key (one per registry) → the hook, weakly: a dropped registry has
+    /// nothing to forget.
+    hooks: BTreeMap<u64, Weak<dyn ExitHook>>,
 }
 
 fn lock(shared: &Shared) -> MutexGuard<'_, Option<Box<Watchers>>> {
@@ -52,6 +64,15 @@ pub(crate) fn on_exit(shared: &Shared) {
     let Some(watchers) = lock(shared).take() else {
         return;
     };
+    // The registries first: a monitor told of the exit finds the server gone from them.
+    for hook in watchers.hooks.values() {
+        if let Some(hook) = hook.upgrade() {
+            // Runs in the exit path, possibly inside a `Drop`: a panic must not escape.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                hook.server_exited(shared.id);
+            }));
+        }
+    }
     let reason = shared.exit_reason().unwrap_or(ExitReason::Killed);
     for (monitor, watcher) in watchers.monitors {
         watcher.signal(Signal::Down(Down {
@@ -74,6 +95,21 @@ pub(crate) fn add_monitor(target: &Shared, monitor: MonitorRef, watcher: &Pid) -
     add(target, |watchers| {
         watchers.monitors.insert(monitor, watcher.clone());
     })
+}
+
+/// Puts the exit hook `key` on `target` (replacing one under the same key). `false`: the
+/// target is exiting or has exited, and the hook will not be called.
+pub(crate) fn add_exit_hook(target: &Shared, key: u64, hook: Weak<dyn ExitHook>) -> bool {
+    add(target, |watchers| {
+        watchers.hooks.insert(key, hook);
+    })
+}
+
+/// Takes the exit hook `key` off `target`, if it is there.
+pub(crate) fn remove_exit_hook(target: &Shared, key: u64) {
+    if let Some(watchers) = lock(target).as_mut() {
+        watchers.hooks.remove(&key);
+    }
 }
 
 pub(crate) fn remove_monitor(target: &Shared, monitor: MonitorRef) {

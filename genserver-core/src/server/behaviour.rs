@@ -19,7 +19,7 @@ use crate::task::Behaviour;
 pub trait GenServer: Send + Sized + 'static {
     /// The message enum (`{Type}Msg`): one variant per call, cast and info handler.
     type Msg: Send + 'static;
-    /// What [`start`](Options::start) takes: the state itself, or the argument of `#[init]`.
+    /// What [`start`](crate::Options::start) takes: the state itself, or the argument of `#[init]`.
     type Args: Send + 'static;
     /// The error `#[init]` can return (`Infallible` when it cannot fail).
     type InitError: Send + 'static;
@@ -116,8 +116,9 @@ impl<S: GenServer> Behaviour for S {
     fn init(
         args: S::Args,
         ctx: &mut Context<S>,
-    ) -> impl Future<Output = Result<S, S::InitError>> + Send {
-        <S as GenServer>::init(args, ctx)
+    ) -> impl Future<Output = Result<Option<S>, S::InitError>> + Send {
+        let init = <S as GenServer>::init(args, ctx);
+        async move { init.await.map(Some) }
     }
 
     #[inline(always)]

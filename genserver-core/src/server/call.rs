@@ -16,19 +16,22 @@
 //! multi-thread runtime often a wake-up of the thread that drives the timers), so the common
 //! call never registers one: see `docs/performance.md`.
 //!
-//! Calls through a name handle, or to a server with a bounded mailbox, take the general path,
-//! an `async fn` boxed into the same future.
+//! A call through a name handle resolves the name on its first poll (through the registry's
+//! cache of resolved names, `registry/name.rs`) and then goes the same way, holding the `Pid`
+//! it found. Calls to a server with a bounded mailbox, or through a name of another registry
+//! whose server is not an `S`, take the general path, an `async fn` boxed into the same future.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use tokio::time::Sleep;
 
 use super::handle::Target;
 use super::{GenServer, ServerRef};
-use crate::process::Shared;
 use crate::process::scope::current_server;
+use crate::process::{Pid, Shared};
 use crate::reply::{self, Received, Rx};
 use crate::task::Mail;
 use crate::{CallError, ReplySender};
@@ -45,6 +48,8 @@ pin_project_lite::pin_project! {
         #[pin]
         step_aside: Y,
         stepped_aside: bool,
+        // The server a name handle's call goes to, resolved on the first poll.
+        resolved: Option<Pid>,
         state: State<'a, R, F>,
     }
 }
@@ -76,6 +81,7 @@ where
             handle,
             step_aside,
             stepped_aside: false,
+            resolved: None,
             state: State::Unsent(msg),
         }
     }
@@ -101,6 +107,24 @@ where
                     };
                     let server = match &handle.target {
                         Target::Direct(server) if server.shared.room.is_none() => server,
+                        Target::Named(name) => {
+                            let Some(pid) = name.whereis() else {
+                                return Poll::Ready(Err(CallError::NotRunning));
+                            };
+                            match pid.direct::<S>() {
+                                Some(server) if server.shared.room.is_none() => {}
+                                Some(_) => {
+                                    *this.state =
+                                        State::General(Box::pin(handle.call_general(msg)));
+                                    continue;
+                                }
+                                None => return Poll::Ready(Err(CallError::NotRunning)),
+                            }
+                            this.resolved
+                                .insert(pid)
+                                .direct::<S>()
+                                .expect("checked to be an `S` just above")
+                        }
                         _ => {
                             *this.state = State::General(Box::pin(handle.call_general(msg)));
                             continue;
@@ -118,7 +142,7 @@ where
                 State::Sent(receiver) => {
                     if !*this.stepped_aside {
                         *this.stepped_aside = true;
-                        if direct(handle).single_threaded {
+                        if shared_of(handle, this.resolved).single_threaded {
                             // On a `current_thread` runtime: back in the run queue behind the
                             // server, which its send woke, so the next poll comes after the
                             // server's. Until then the reply is looked at without storing a
@@ -128,7 +152,8 @@ where
                             let coop = ready!(tokio::task::coop::poll_proceed(cx));
                             if let Some(received) = receiver.try_recv() {
                                 coop.made_progress();
-                                return finish(this.state, received, handle, cx);
+                                let shared = shared_of(handle, this.resolved);
+                                return finish(this.state, received, shared, handle, cx);
                             }
                             cx.waker().wake_by_ref();
                             return Poll::Pending;
@@ -139,14 +164,16 @@ where
                         // worker's queue and wake an idle worker to steal it; `yield_now`
                         // defers the wake until the worker has nothing else to run.)
                         if let Poll::Ready(received) = poll_reply(receiver, cx) {
-                            return finish(this.state, received, handle, cx);
+                            let shared = shared_of(handle, this.resolved);
+                            return finish(this.state, received, shared, handle, cx);
                         }
                         if this.step_aside.as_mut().poll(cx).is_pending() {
                             return Poll::Pending;
                         }
                     }
                     if let Poll::Ready(received) = poll_reply(receiver, cx) {
-                        return finish(this.state, received, handle, cx);
+                        let shared = shared_of(handle, this.resolved);
+                        return finish(this.state, received, shared, handle, cx);
                     }
                     // A round has passed without the reply: from now on, with a timer.
                     let sleep = Box::pin(tokio::time::sleep_until(reply::deadline_after(
@@ -159,7 +186,8 @@ where
                 }
                 State::Timed(receiver, sleep) => {
                     if let Poll::Ready(received) = poll_reply(receiver, cx) {
-                        return finish(this.state, received, handle, cx);
+                        let shared = shared_of(handle, this.resolved);
+                        return finish(this.state, received, shared, handle, cx);
                     }
                     ready!(sleep.as_mut().poll(cx));
                     *this.state = State::Done;
@@ -190,10 +218,10 @@ fn poll_reply<R>(receiver: &mut Rx<R>, cx: &mut Context<'_>) -> Poll<Received<R>
 fn finish<'a, S: GenServer, R: Send + 'a, F>(
     state: &mut State<'a, R, F>,
     received: Received<R>,
+    shared: &Arc<Shared>,
     handle: &'a ServerRef<S>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<R, CallError>> {
-    let shared = direct(handle);
     match reply::outcome(received, shared) {
         Some(result) => {
             *state = State::Done;
@@ -201,7 +229,11 @@ fn finish<'a, S: GenServer, R: Send + 'a, F>(
         }
         None => {
             let deadline = reply::deadline_after(handle.call_timeout);
-            *state = State::General(Box::pin(reply::exit_of(shared, deadline)));
+            // Rare (a server dying as it answered): the record is shared with the wait.
+            let shared = Arc::clone(shared);
+            *state = State::General(Box::pin(
+                async move { reply::exit_of(&shared, deadline).await },
+            ));
             let State::General(general) = state else {
                 unreachable!("set just above")
             };
@@ -212,11 +244,16 @@ fn finish<'a, S: GenServer, R: Send + 'a, F>(
     }
 }
 
-/// The record of the server a call in the fast path goes to.
-fn direct<S: GenServer>(handle: &ServerRef<S>) -> &Shared {
-    match &handle.target {
-        Target::Direct(server) => &server.shared,
-        Target::Named(_) => unreachable!("a name handle's call takes the general path"),
+/// The record of the server a call in the fast path goes to: the handle's, or the one its
+/// name resolved to.
+fn shared_of<'b, S: GenServer>(
+    handle: &'b ServerRef<S>,
+    resolved: &'b Option<Pid>,
+) -> &'b Arc<Shared> {
+    match (&handle.target, resolved) {
+        (_, Some(pid)) => pid.shared(),
+        (Target::Direct(server), None) => &server.shared,
+        (_, None) => unreachable!("a name handle's call is sent once its name is resolved"),
     }
 }
 

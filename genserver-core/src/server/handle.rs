@@ -12,7 +12,7 @@ use crate::process::{Pid, Shared, Signal};
 use crate::registry::{LocalRegistry, Name, Registry};
 use crate::reply::{self, Received};
 use crate::task::{Mail, ServerStats, StopRequest};
-use crate::{CallError, CastError, ExitReason, ReplyTo, ServerId, mailbox};
+use crate::{CallError, CastError, ExitReason, ReplyTo, ServerId, StopError, mailbox};
 
 /// OTP's default call timeout.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -165,6 +165,10 @@ impl<S: GenServer> Direct<S> {
         // Exiting already, or it exited before it took the request (which was then dropped):
         // wait for its exit all the same.
         self.shared.wait_exit().await;
+    }
+
+    async fn stop_timeout(&self, reason: ExitReason, timeout: Duration) -> Result<(), StopError> {
+        stop_timeout(&self.shared, || self.request_stop(reason), timeout).await
     }
 
     async fn system<R: Send + 'static>(
@@ -324,6 +328,61 @@ impl<S: GenServer> ServerRef<S> {
         }
     }
 
+    /// Stops the server with `reason` and waits at most `timeout` for it to exit: OTP's
+    /// `GenServer.stop(server, reason, timeout)`. `Ok(())` once `terminate` has run and the
+    /// state is dropped (a panic in `terminate` still ends the stop; the server's exit reason
+    /// is then that panic). Like [`stop_with`](ServerRef::stop_with), messages already queued
+    /// are handled first.
+    ///
+    /// - [`StopError::NotRunning`]: the server had already exited (for a name handle: no server
+    ///   holds the name);
+    /// - [`StopError::Timeout`]: it has not exited within `timeout`; it goes on stopping;
+    /// - [`StopError::CallingSelf`]: called from the server's own handler, where waiting would
+    ///   deadlock (nothing is stopped: use `ctx.stop(reason)` there).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use genserver::prelude::*;
+    ///
+    /// struct Flusher;
+    ///
+    /// #[genserver]
+    /// impl Flusher {
+    ///     #[call]
+    ///     fn ping(&self) -> bool { true }
+    ///
+    ///     #[terminate]
+    ///     async fn terminate(&mut self) {
+    ///         tokio::time::sleep(Duration::from_secs(1)).await; // flush to disk, say
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let flusher = Flusher::start(Flusher).await.unwrap();
+    /// let early = flusher.stop_timeout(ExitReason::Shutdown, Duration::from_millis(10)).await;
+    /// assert_eq!(early, Err(StopError::Timeout));
+    /// assert_eq!(flusher.exited().await, ExitReason::Shutdown);
+    /// assert_eq!(
+    ///     flusher.stop_timeout(ExitReason::Normal, Duration::from_secs(1)).await,
+    ///     Err(StopError::NotRunning)
+    /// );
+    /// # }
+    /// ```
+    pub async fn stop_timeout(
+        &self,
+        reason: ExitReason,
+        timeout: Duration,
+    ) -> Result<(), StopError> {
+        match &self.target {
+            Target::Direct(server) => server.stop_timeout(reason, timeout).await,
+            Target::Named(name) => match name.whereis().as_ref().and_then(Pid::direct::<S>) {
+                Some(server) => server.stop_timeout(reason, timeout).await,
+                None => Err(StopError::NotRunning),
+            },
+        }
+    }
+
     /// Runs `inspect` on the server's state, inside the server between two messages, and
     /// returns its result: OTP's `:sys.get_state`. A test and debugging tool; the server's own
     /// calls are the API. A panic in `inspect` ends the server like a panicking handler.
@@ -386,8 +445,17 @@ impl<S: GenServer> ServerRef<S> {
     }
 
     /// Ends the server at once, without `terminate`: its callers get
-    /// `CallError::Exited(ExitReason::Killed)`. Not async: the task is aborted at its next
-    /// await point.
+    /// `CallError::Exited(ExitReason::Killed)`, its monitors and `exited` see
+    /// [`ExitReason::Killed`] — also when it was already stopping and is killed in the middle
+    /// of `terminate`.
+    ///
+    /// Not async: the server's task is aborted, which tokio carries out at the task's next
+    /// `.await`. **A handler (or `terminate`) that blocks its thread without awaiting — a
+    /// synchronous loop, `std::thread::sleep`, a blocking lock or I/O call — cannot be
+    /// interrupted:** the kill takes effect only when it returns or awaits, and until then the
+    /// server holds its name and its thread. Give long blocking work to
+    /// `tokio::task::spawn_blocking` and await it, so that the server stays killable. A
+    /// supervisor is not held up by such a child: see [`Shutdown`](crate::Shutdown).
     pub fn kill(&self) {
         self.with_server(|server| server.shared.kill(ExitReason::Killed));
     }
@@ -408,9 +476,9 @@ impl<S: GenServer> ServerRef<S> {
     /// [`ExitReason::NoProc`]). The future does not borrow the handle, so it can be moved into
     /// a task or a `select!`.
     ///
-    /// A server monitors another with [`Context::monitor`] instead, and gets a
+    /// A server monitors another with [`Context::monitor`](crate::Context::monitor) instead, and gets a
     /// [`Down`](crate::Down) message.
-    pub fn monitor(&self) -> impl Future<Output = ExitReason> + Send + 'static {
+    pub fn monitor(&self) -> impl Future<Output = ExitReason> + Send + 'static + use<S> {
         let shared = self.with_server(|server| server.shared.clone());
         async move {
             match shared {
@@ -418,5 +486,40 @@ impl<S: GenServer> ServerRef<S> {
                 None => ExitReason::NoProc,
             }
         }
+    }
+}
+
+/// Requests a stop (`request`) of the server of `shared` and waits at most `timeout` for its
+/// exit: the stop with a timeout of the typed handle and of [`Pid`].
+pub(crate) async fn stop_timeout(
+    shared: &Shared,
+    request: impl FnOnce() -> bool,
+    timeout: Duration,
+) -> Result<(), StopError> {
+    if current_server() == shared.id.as_u64() {
+        return Err(StopError::CallingSelf);
+    }
+    if shared.is_done() {
+        return Err(StopError::NotRunning);
+    }
+    // A closed mailbox means the server is already exiting: wait for it all the same.
+    let _ = request();
+    match tokio::time::timeout(timeout, shared.wait_exit()).await {
+        Ok(_reason) => Ok(()),
+        Err(_elapsed) => Err(StopError::Timeout),
+    }
+}
+
+/// The stop with a timeout of an untyped handle, beside the typed one's (the `Pid` lives in a
+/// lower layer, which knows no `StopError`).
+impl Pid {
+    /// Like [`ServerRef::stop_timeout`]: stops the server with `reason` and waits at most
+    /// `timeout` for it to exit.
+    pub async fn stop_timeout(
+        &self,
+        reason: ExitReason,
+        timeout: Duration,
+    ) -> Result<(), StopError> {
+        stop_timeout(self.shared(), || self.0.request_stop(reason), timeout).await
     }
 }

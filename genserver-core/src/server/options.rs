@@ -13,7 +13,7 @@ use crate::process::Shared;
 use crate::registry::{Name, Registry};
 use crate::reply::{self, Received};
 use crate::task::run::run;
-use crate::{StartError, mailbox};
+use crate::{ExitReason, StartError, mailbox};
 
 /// How to start a server: `Counter::options().call_timeout(..).start(args)`.
 ///
@@ -42,6 +42,7 @@ use crate::{StartError, mailbox};
 /// ```
 pub struct Options<S: GenServer> {
     call_timeout: Duration,
+    start_timeout: Option<Duration>,
     mailbox_capacity: Option<usize>,
     name: Option<Name>,
     /// The stage roles' options (dispatcher, buffer), set by `stage/`.
@@ -53,6 +54,7 @@ impl<S: GenServer> Default for Options<S> {
     fn default() -> Self {
         Options {
             call_timeout: DEFAULT_CALL_TIMEOUT,
+            start_timeout: None,
             mailbox_capacity: None,
             name: None,
             roles: None,
@@ -65,6 +67,7 @@ impl<S: GenServer> fmt::Debug for Options<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Options")
             .field("call_timeout", &self.call_timeout)
+            .field("start_timeout", &self.start_timeout)
             .field("mailbox_capacity", &self.mailbox_capacity)
             .field("name", &self.name.as_ref().map(Name::name))
             .finish()
@@ -83,8 +86,50 @@ impl<S: GenServer> Options<S> {
         self
     }
 
+    /// How long `start` waits for `init` (OTP's `start_link(.., timeout: t)`); no limit by
+    /// default. An init still running after `timeout` makes `start` return
+    /// [`StartError::Timeout`]: the half-started server is killed (its exit reason is
+    /// [`ExitReason::Killed`]) and its name is free again by the time `start` returns.
+    ///
+    /// The kill takes effect at init's next `.await`: an init that blocks its thread without
+    /// awaiting cannot be interrupted, and `start` returns once it does.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use genserver::prelude::*;
+    ///
+    /// struct Slow;
+    ///
+    /// #[genserver]
+    /// impl Slow {
+    ///     #[init]
+    ///     async fn init(delay: Duration) -> Self {
+    ///         tokio::time::sleep(delay).await;
+    ///         Slow
+    ///     }
+    ///
+    ///     #[call]
+    ///     fn ping(&self) -> bool { true }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let started = Slow::options()
+    ///     .name("slow")
+    ///     .start_timeout(Duration::from_millis(100))
+    ///     .start(Duration::from_secs(10))
+    ///     .await;
+    /// assert!(matches!(started, Err(StartError::Timeout)));
+    /// assert!(Slow::whereis("slow").is_none());
+    /// # }
+    /// ```
+    pub fn start_timeout(mut self, timeout: Duration) -> Self {
+        self.start_timeout = Some(timeout);
+        self
+    }
+
     /// Bounds the mailbox to `capacity` messages: a cast to a full mailbox fails with
-    /// [`CastError::Full`] and a call waits for room (within its timeout). Stop requests are
+    /// [`CastError::Full`](crate::CastError::Full) and a call waits for room (within its timeout). Stop requests are
     /// never refused. Unbounded by default, like an Erlang mailbox.
     pub fn mailbox_capacity(mut self, capacity: usize) -> Self {
         self.mailbox_capacity = Some(capacity);
@@ -134,6 +179,12 @@ impl<S: GenServer> Options<S> {
     }
 
     /// Starts the server and returns its handle once `init` has succeeded.
+    ///
+    /// A start that fails — `init` returned an error ([`StartError::Init`]), panicked
+    /// ([`StartError::Panic`]), returned `None` ([`StartError::Ignored`]) or ran past the
+    /// [`start_timeout`](Options::start_timeout) ([`StartError::Timeout`]) — returns once the
+    /// server's task is gone and its name is free: nothing of it is left behind, however often
+    /// the start is retried.
     pub async fn start(self, args: S::Args) -> Result<S::Ref, StartError<S::InitError>> {
         let (mailbox, receiver) = mailbox::channel();
         let shared = Arc::new(Shared::new(
@@ -168,7 +219,20 @@ impl<S: GenServer> Options<S> {
                 self.call_timeout,
             )));
         };
-        let error = match poll_fn(|cx| init_result.poll(cx)).await {
+        let received = match self.start_timeout {
+            None => poll_fn(|cx| init_result.poll(cx)).await,
+            Some(timeout) => {
+                match tokio::time::timeout(timeout, poll_fn(|cx| init_result.poll(cx))).await {
+                    Ok(received) => received,
+                    Err(_elapsed) => {
+                        shared.kill(ExitReason::Killed);
+                        shared.wait_exit().await;
+                        return Err(StartError::Timeout);
+                    }
+                }
+            }
+        };
+        let error = match received {
             Received::Value(Ok(())) => {
                 return Ok(S::Ref::from(ServerRef::from_direct(
                     server,

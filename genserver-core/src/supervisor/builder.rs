@@ -20,11 +20,27 @@ pub enum Strategy {
     RestForOne,
 }
 
+/// When a supervisor shuts itself down because its [significant](ChildSpec::significant)
+/// children have exited (OTP's `auto_shutdown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AutoShutdown {
+    /// Never (the default); significant children are refused.
+    #[default]
+    Never,
+    /// When any significant child exits on its own for good (a transient one normally, a
+    /// temporary one in any way).
+    AnySignificant,
+    /// When the last running significant child exits on its own for good.
+    AllSignificant,
+}
+
 /// Builds and starts a [`Supervisor`]; from [`Supervisor::builder`].
 pub struct SupervisorBuilder {
     pub(super) strategy: Strategy,
     pub(super) max_restarts: u32,
     pub(super) period: Duration,
+    pub(super) max_children: Option<usize>,
+    pub(super) auto_shutdown: AutoShutdown,
     pub(super) children: Vec<ChildSpec>,
     pub(super) name: Option<String>,
 }
@@ -35,6 +51,8 @@ impl fmt::Debug for SupervisorBuilder {
             .field("strategy", &self.strategy)
             .field("max_restarts", &self.max_restarts)
             .field("period", &self.period)
+            .field("max_children", &self.max_children)
+            .field("auto_shutdown", &self.auto_shutdown)
             .field("children", &self.children)
             .field("name", &self.name)
             .finish()
@@ -50,10 +68,72 @@ impl SupervisorBuilder {
 
     /// The restart intensity: at most `restarts` restarts within `period` (OTP's default: 3 in
     /// 5 s). One more, and the supervisor stops all its children and exits with
-    /// [`ExitReason::Shutdown`], as in OTP, leaving the decision to its own supervisor.
+    /// [`ExitReason::Shutdown`](crate::ExitReason::Shutdown), as in OTP, leaving the decision to its own supervisor.
     pub fn max_restarts(mut self, restarts: u32, period: Duration) -> Self {
         self.max_restarts = restarts;
         self.period = period;
+        self
+    }
+
+    /// At most `max` children at a time (Elixir's `DynamicSupervisor` `max_children`):
+    /// [`start_child`](SupervisorRef::start_child) past it fails with
+    /// [`SupervisorError::MaxChildren`]. Children running and children being restarted count;
+    /// stopped children kept by id do not. No limit by default.
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    ///
+    /// struct Job;
+    ///
+    /// #[genserver]
+    /// impl Job {
+    ///     #[call]
+    ///     fn ping(&self) -> bool { true }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sup = Supervisor::builder().max_children(1).start().await.unwrap();
+    /// sup.start_child(ChildSpec::new("job-1", || Job::start(Job))).await.unwrap();
+    /// assert_eq!(
+    ///     sup.start_child(ChildSpec::new("job-2", || Job::start(Job))).await,
+    ///     Err(genserver::SupervisorError::MaxChildren)
+    /// );
+    /// # }
+    /// ```
+    pub fn max_children(mut self, max: usize) -> Self {
+        self.max_children = Some(max);
+        self
+    }
+
+    /// When the supervisor shuts itself down (exit reason [`ExitReason::Shutdown`](crate::ExitReason::Shutdown)) because
+    /// its [significant](ChildSpec::significant) children have exited on their own: OTP's
+    /// `auto_shutdown`. A child stopped by the supervisor (`terminate_child`, a restart of its
+    /// siblings, the supervisor's own shutdown) never triggers it. Default
+    /// [`AutoShutdown::Never`], under which a significant child is refused.
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    /// use genserver::AutoShutdown;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // A supervisor that lives as long as its one job: when the job is done, it goes too.
+    /// let sup = Supervisor::builder()
+    ///     .auto_shutdown(AutoShutdown::AnySignificant)
+    ///     .child(
+    ///         ChildSpec::task("job", || async { Ok::<(), String>(()) })
+    ///             .restart(Restart::Transient)
+    ///             .significant(true),
+    ///     )
+    ///     .start()
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(sup.exited().await, ExitReason::Shutdown);
+    /// # }
+    /// ```
+    pub fn auto_shutdown(mut self, auto_shutdown: AutoShutdown) -> Self {
+        self.auto_shutdown = auto_shutdown;
         self
     }
 
@@ -77,7 +157,12 @@ impl SupervisorBuilder {
 
     /// Starts the supervisor, which starts its children in order; returns once all have
     /// started. If one fails, the ones started are stopped again and the start fails with
-    /// [`SupervisorError::ChildStart`].
+    /// [`SupervisorError::ChildStart`]. A child whose init returns `None` (OTP's `:ignore`)
+    /// is kept as not running (restartable with
+    /// [`restart_child`](SupervisorRef::restart_child)), or dropped if it is temporary. Two
+    /// children with one id fail the start with [`SupervisorError::DuplicateChild`], a
+    /// significant child that may not be one with [`SupervisorError::BadCombination`], before
+    /// any child starts.
     pub async fn start(mut self) -> Result<SupervisorRef, StartError<SupervisorError>> {
         let mut options = Supervisor::options();
         if let Some(name) = self.name.take() {

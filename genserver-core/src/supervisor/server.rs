@@ -1,16 +1,17 @@
-//! The supervisor as a server: its children, their starts and stops, the restarts by the
-//! strategy and within the intensity, and the requests of [`SupervisorRef`].
+//! The supervisor as a server: its state, its start (the children in order), the dispatch of
+//! its requests to the files that handle them, and its own shutdown.
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::children::{self, Child, Status};
 use super::handle::Request;
-use super::spec::WORKER_SHUTDOWN;
+use super::spec::StartFailure;
 use super::{
-    ChildCounts, ChildInfo, ChildKind, ChildSpec, Restart, Shutdown, Strategy, SupervisorBuilder,
-    SupervisorError, SupervisorMsg, SupervisorRef,
+    AutoShutdown, ChildSpec, Restart, Strategy, SupervisorBuilder, SupervisorError, SupervisorMsg,
+    SupervisorRef,
 };
 use crate::process::with_restarts;
 use crate::{Context, Exit, ExitReason, GenServer, Info, Options, Pid, ServerRef};
@@ -57,42 +58,28 @@ use crate::{Context, Exit, ExitReason, GenServer, Info, Options, Pid, ServerRef}
 /// # }
 /// ```
 ///
-/// A dynamic supervisor (Elixir's `DynamicSupervisor`) is one started without children, to
-/// which [`SupervisorRef::start_child`] adds them at run time and
-/// [`SupervisorRef::terminate_child`] removes them.
+/// A dynamic supervisor (Elixir's `DynamicSupervisor`) is one to which
+/// [`SupervisorRef::start_child`] adds children at run time, at most
+/// [`max_children`](SupervisorBuilder::max_children) of them, and
+/// [`SupervisorRef::terminate_child`] removes them. The children given to the builder are
+/// administered by id, as in OTP: [`SupervisorRef::terminate_child_id`],
+/// [`restart_child`](SupervisorRef::restart_child), [`delete_child`](SupervisorRef::delete_child),
+/// [`which_child`](SupervisorRef::which_child).
+///
+/// The supervisor awaits each child's start (its init), and each child it stops, in its own
+/// task: while it does, its requests wait. A stop is bounded by the child's
+/// [`Shutdown`](crate::Shutdown) (plus a short grace after a kill, for a child that cannot be
+/// killed at once), so one stuck child never holds the supervisor up for longer.
 pub struct Supervisor {
-    strategy: Strategy,
-    max_restarts: u32,
-    period: Duration,
-    children: Vec<Child>,
-    restarts: VecDeque<Instant>,
-}
-
-struct Child {
-    spec: ChildSpec,
-    pid: Option<Pid>,
-    kind: ChildKind,
-    /// How many times this supervisor has restarted the child.
-    restarts: u32,
-}
-
-impl Child {
-    fn info(&self) -> ChildInfo {
-        ChildInfo {
-            id: self.spec.id.clone(),
-            pid: self.pid.clone(),
-            restart: self.spec.restart,
-            kind: self.kind,
-            restarts: self.restarts,
-        }
-    }
-
-    fn shutdown(&self) -> Shutdown {
-        self.spec.shutdown.unwrap_or(match self.kind {
-            ChildKind::Worker => WORKER_SHUTDOWN,
-            ChildKind::Supervisor => Shutdown::Infinity,
-        })
-    }
+    pub(super) strategy: Strategy,
+    pub(super) max_restarts: u32,
+    pub(super) period: Duration,
+    pub(super) max_children: Option<usize>,
+    pub(super) auto_shutdown: AutoShutdown,
+    /// In start order.
+    pub(super) children: Vec<Child>,
+    /// When the restarts within the last period happened.
+    pub(super) restarts: VecDeque<Instant>,
 }
 
 impl Supervisor {
@@ -102,6 +89,8 @@ impl Supervisor {
             strategy: Strategy::OneForOne,
             max_restarts: 3,
             period: Duration::from_secs(5),
+            max_children: None,
+            auto_shutdown: AutoShutdown::Never,
             children: Vec::new(),
             name: None,
         }
@@ -118,167 +107,32 @@ impl Supervisor {
         ServerRef::<Supervisor>::whereis(name).map(SupervisorRef::from)
     }
 
-    /// Starts a child; `restarts` is its restart count, which the server started by `spec`
-    /// reports in its [`ServerStats`](crate::ServerStats).
-    async fn start_child(
+    /// Starts the server of `spec` and links it to the supervisor; `restarts` is its restart
+    /// count, which the server reports in its [`ServerStats`](crate::ServerStats).
+    pub(super) async fn start_spec(
         spec: &ChildSpec,
         restarts: u32,
         ctx: &mut Context<Self>,
-    ) -> Result<Child, String> {
+    ) -> Result<Pid, StartFailure> {
         let pid = with_restarts(restarts, (spec.start)()).await?;
+        // Linked after the start: a child that has exited already is reported at once.
         ctx.link_pid(&pid);
-        let kind = if pid.direct::<Supervisor>().is_some() {
-            ChildKind::Supervisor
-        } else {
-            ChildKind::Worker
-        };
-        Ok(Child {
-            spec: spec.clone(),
-            pid: Some(pid),
-            kind,
-            restarts,
-        })
+        Ok(pid)
     }
 
-    /// Stops one child by its shutdown, unlinked first so that its exit is not taken for a
-    /// crash.
-    async fn stop_child(child: &mut Child, ctx: &mut Context<Self>) {
-        let shutdown = child.shutdown();
-        let Some(pid) = child.pid.take() else {
-            return;
-        };
-        ctx.unlink_pid(&pid);
-        match shutdown {
-            Shutdown::BrutalKill => pid.kill(),
-            Shutdown::Timeout(timeout) => {
-                if tokio::time::timeout(timeout, pid.shutdown(ExitReason::Shutdown))
-                    .await
-                    .is_err()
-                {
-                    pid.kill();
-                }
-            }
-            Shutdown::Infinity => pid.shutdown(ExitReason::Shutdown).await,
-        }
-        pid.exited().await;
-    }
-
-    /// Stops the running children from `from` on, last started first.
-    async fn stop_children(&mut self, from: usize, ctx: &mut Context<Self>) {
-        for child in self.children[from..].iter_mut().rev() {
-            Self::stop_child(child, ctx).await;
-        }
-    }
-
-    /// Counts a restart; `false` once more than `max_restarts` fall within `period`.
-    fn add_restart(&mut self) -> bool {
-        let now = Instant::now();
-        self.restarts.push_back(now);
-        while let Some(&first) = self.restarts.front() {
-            if now.duration_since(first) >= self.period {
-                self.restarts.pop_front();
-            } else {
-                break;
-            }
-        }
-        self.restarts.len() <= self.max_restarts as usize
-    }
-
-    async fn on_exit(&mut self, exit: Exit, ctx: &mut Context<Self>) {
-        let Some(index) = self
-            .children
-            .iter()
-            .position(|child| child.pid.as_ref().is_some_and(|pid| pid.id() == exit.id))
-        else {
-            // Not a child: the supervisor's own supervisor, or another link. Follow it if it
-            // failed, as a supervisor follows its parent in OTP.
-            if !exit.reason.is_normal() {
-                ctx.stop(ExitReason::Linked {
-                    id: exit.id,
-                    reason: Box::new(exit.reason),
-                });
-            }
-            return;
-        };
-        self.children[index].pid = None;
-        let restart = match self.children[index].spec.restart {
-            Restart::Permanent => true,
-            Restart::Transient => !exit.reason.is_normal(),
-            Restart::Temporary => false,
-        };
-        if !restart {
-            if self.children[index].spec.restart == Restart::Temporary {
-                self.children.remove(index);
-            }
-            return;
-        }
-        self.restart(index, ctx).await;
-    }
-
-    /// Restarts after the child at `index` exited, by the strategy, retrying (and counting
-    /// each try against the intensity) while a start fails.
-    async fn restart(&mut self, mut index: usize, ctx: &mut Context<Self>) {
-        loop {
-            if !self.add_restart() {
-                // Past the intensity: give up, as OTP does, with `shutdown`.
-                self.stop_children(0, ctx).await;
-                ctx.stop(ExitReason::Shutdown);
-                return;
-            }
-            let first = match self.strategy {
-                Strategy::OneForOne => index,
-                Strategy::OneForAll => 0,
-                Strategy::RestForOne => index,
-            };
-            if self.strategy != Strategy::OneForOne {
-                self.stop_children(first, ctx).await;
-                // Temporary siblings are not restarted: they leave the supervisor.
-                let mut position = first;
-                while position < self.children.len() {
-                    if self.children[position].spec.restart == Restart::Temporary {
-                        self.children.remove(position);
-                    } else {
-                        position += 1;
-                    }
-                }
-            }
-            let last = match self.strategy {
-                Strategy::OneForOne => index + 1,
-                _ => self.children.len(),
-            };
-            match self.start_range(first, last, ctx).await {
-                Ok(()) => return,
-                Err(failed) => {
-                    // Undo this round's starts, then try again from the child that failed.
-                    if self.strategy != Strategy::OneForOne {
-                        self.stop_children(first, ctx).await;
-                    }
-                    index = failed;
-                }
-            }
-        }
-    }
-
-    /// Starts the children in `first..last` that are not running, in order. `Err(index)`: the
-    /// first that failed.
-    async fn start_range(
-        &mut self,
-        first: usize,
-        last: usize,
-        ctx: &mut Context<Self>,
-    ) -> Result<(), usize> {
-        for index in first..last.min(self.children.len()) {
-            if self.children[index].pid.is_some() {
-                continue;
-            }
-            let spec = self.children[index].spec.clone();
-            let restarts = self.children[index].restarts + 1;
-            match Self::start_child(&spec, restarts, ctx).await {
-                Ok(child) => self.children[index] = child,
-                Err(_) => return Err(index),
-            }
+    /// Refuses a significant child that may not be one (OTP's `bad_combination`).
+    pub(super) fn check_significant(&self, spec: &ChildSpec) -> Result<(), SupervisorError> {
+        if spec.significant
+            && (spec.restart == Restart::Permanent || self.auto_shutdown == AutoShutdown::Never)
+        {
+            return Err(SupervisorError::BadCombination);
         }
         Ok(())
+    }
+
+    /// The index of the child with the id `id`.
+    pub(super) fn position(&self, id: &str) -> Option<usize> {
+        self.children.iter().position(|child| child.spec.id == id)
     }
 }
 
@@ -297,27 +151,36 @@ impl GenServer for Supervisor {
             strategy: builder.strategy,
             max_restarts: builder.max_restarts,
             period: builder.period,
+            max_children: builder.max_children,
+            auto_shutdown: builder.auto_shutdown,
             children: Vec::with_capacity(builder.children.len()),
             restarts: VecDeque::new(),
         };
+        // The whole start spec is checked before any child starts, as OTP's `check_startspec`.
         for (index, spec) in builder.children.iter().enumerate() {
             if builder.children[..index]
                 .iter()
                 .any(|earlier| earlier.id == spec.id)
             {
-                supervisor.stop_children(0, ctx).await;
                 return Err(SupervisorError::DuplicateChild(spec.id.clone()));
             }
-            match Self::start_child(spec, 0, ctx).await {
-                Ok(child) => supervisor.children.push(child),
-                Err(reason) => {
+            supervisor.check_significant(spec)?;
+        }
+        for spec in builder.children {
+            let status = match Self::start_spec(&spec, 0, ctx).await {
+                Ok(pid) => Status::Running(pid),
+                // OTP's `:ignore`: kept, not running; a temporary child is not kept at all.
+                Err(StartFailure::Ignored) if spec.restart == Restart::Temporary => continue,
+                Err(StartFailure::Ignored) => Status::Stopped,
+                Err(failure) => {
                     supervisor.stop_children(0, ctx).await;
                     return Err(SupervisorError::ChildStart {
                         id: spec.id.clone(),
-                        reason,
+                        reason: failure.to_string(),
                     });
                 }
-            }
+            };
+            supervisor.children.push(Child::new(spec, status, false));
         }
         Ok(supervisor)
     }
@@ -327,49 +190,29 @@ impl GenServer for Supervisor {
             Request::WhichChildren(reply_to) => {
                 reply_to.send(self.children.iter().map(Child::info).collect());
             }
-            Request::CountChildren(reply_to) => {
-                let mut counts = ChildCounts {
-                    specs: self.children.len(),
-                    ..ChildCounts::default()
-                };
-                for child in &self.children {
-                    counts.active += usize::from(child.pid.is_some());
-                    match child.kind {
-                        ChildKind::Worker => counts.workers += 1,
-                        ChildKind::Supervisor => counts.supervisors += 1,
-                    }
-                }
-                reply_to.send(counts);
+            Request::WhichChild(id, reply_to) => {
+                reply_to.send(self.position(&id).map(|index| self.children[index].info()));
             }
-            Request::StartChild(spec, reply_to) => match Self::start_child(&spec, 0, ctx).await {
-                Ok(child) => {
-                    let pid = child.pid.clone();
-                    self.children.push(child);
-                    reply_to.send(pid.ok_or(SupervisorError::NotFound));
-                }
-                Err(reason) => reply_to.send(Err(SupervisorError::ChildStart {
-                    id: spec.id,
-                    reason,
-                })),
-            },
+            Request::CountChildren(reply_to) => reply_to.send(children::count(&self.children)),
+            Request::StartChild(spec, reply_to) => {
+                reply_to.send(self.start_child(spec, ctx).await);
+            }
             Request::TerminateChild(id, reply_to) => {
-                let found = self
-                    .children
-                    .iter()
-                    .position(|child| child.pid.as_ref().is_some_and(|pid| pid.id() == id));
-                match found {
-                    Some(index) => {
-                        let mut child = self.children.remove(index);
-                        Self::stop_child(&mut child, ctx).await;
-                        reply_to.send(Ok(()));
-                    }
-                    None => reply_to.send(Err(SupervisorError::NotFound)),
-                }
+                reply_to.send(self.terminate_child(id, ctx).await);
             }
+            Request::TerminateChildId(id, reply_to) => {
+                reply_to.send(self.terminate_child_id(&id, ctx).await);
+            }
+            Request::RestartChild(id, reply_to) => {
+                reply_to.send(self.restart_child(&id, ctx).await);
+            }
+            Request::DeleteChild(id, reply_to) => reply_to.send(self.delete_child(&id)),
+            Request::TryAgain(id) => self.try_again(&id, ctx).await,
             Request::Exit(exit) => self.on_exit(exit, ctx).await,
         }
     }
 
+    /// Stops every child, last started first, each by its shutdown.
     async fn terminate(&mut self, _reason: &ExitReason, ctx: &mut Context<Self>) {
         self.stop_children(0, ctx).await;
     }
@@ -377,9 +220,14 @@ impl GenServer for Supervisor {
     fn message_name(msg: &SupervisorMsg) -> &'static str {
         match msg.0 {
             Request::WhichChildren(_) => "which_children",
+            Request::WhichChild(..) => "which_child",
             Request::CountChildren(_) => "count_children",
             Request::StartChild(..) => "start_child",
             Request::TerminateChild(..) => "terminate_child",
+            Request::TerminateChildId(..) => "terminate_child_id",
+            Request::RestartChild(..) => "restart_child",
+            Request::DeleteChild(..) => "delete_child",
+            Request::TryAgain(_) => "try_again_restart",
             Request::Exit(_) => "exit",
         }
     }

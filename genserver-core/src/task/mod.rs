@@ -6,7 +6,8 @@
 //!   synchronous one, through its future for an asynchronous one, inside its tracing span);
 //! - [`mail`]: what travels through a server's mailbox (its messages and the runtime's
 //!   requests);
-//! - [`stats`]: the counters the loop keeps ([`ServerStats`]).
+//! - [`stats`]: the counters the loop keeps ([`ServerStats`]);
+//! - [`future`]: a plain future run as a process, with the same exit work (a supervised task).
 //!
 //! The task names neither `GenServer` nor `Context`: it runs any [`Behaviour`], the trait it
 //! defines here and that `server/behaviour.rs` implements for every `GenServer` (as tokio's
@@ -19,10 +20,12 @@ use crate::ExitReason;
 use crate::process::{Shared, Signal};
 
 pub(crate) mod dispatch;
+mod future;
 pub(crate) mod mail;
 pub(crate) mod run;
 mod stats;
 
+pub(crate) use future::spawn_future;
 pub(crate) use mail::{Ending, Mail, StopRequest};
 pub use stats::ServerStats;
 
@@ -37,11 +40,11 @@ pub(crate) trait Behaviour: Send + Sized + 'static {
     /// What every handler gets besides its message: the server's `Context`.
     type Context: Control<Self> + Send;
 
-    /// Builds the state.
+    /// Builds the state; `Ok(None)` is OTP's `:ignore`: no server runs.
     fn init(
         args: Self::Args,
         ctx: &mut Self::Context,
-    ) -> impl Future<Output = Result<Self, Self::InitError>> + Send;
+    ) -> impl Future<Output = Result<Option<Self>, Self::InitError>> + Send;
 
     /// Handles a message of a synchronous handler at once, or gives it back.
     fn handle_now(&mut self, msg: Self::Msg, ctx: &mut Self::Context) -> Option<Self::Msg>;

@@ -23,16 +23,27 @@ pub(crate) type Started<E> = Option<ReplySender<Result<(), StartError<E>>>>;
 /// Runs the exit work when the server's task ends, whichever way it ends (even when aborted):
 /// frees the name, tells monitors and links, marks the server done, then answers the caller of
 /// the `stop` that ended it, if any.
-struct DoneGuard {
-    shared: Arc<Shared>,
+pub(super) struct DoneGuard {
+    pub(super) shared: Arc<Shared>,
     name: Option<Arc<Name>>,
     stopper: Option<ReplySender<()>>,
 }
 
+impl DoneGuard {
+    pub(super) fn new(shared: Arc<Shared>, name: Option<Arc<Name>>) -> Self {
+        DoneGuard {
+            shared,
+            name,
+            stopper: None,
+        }
+    }
+}
+
 impl Drop for DoneGuard {
     fn drop(&mut self) {
-        // A task dropped without having chosen a reason was aborted: killed.
-        self.shared.set_reason(ExitReason::Killed);
+        // From here on the reason is what monitors and `exited` see; a task dropped without
+        // one was aborted: killed.
+        self.shared.seal_reason();
         // Senders waiting for room in a bounded mailbox (`reserve`) learn it is gone, however
         // the task ended.
         if let Some(room) = &self.shared.room {
@@ -65,11 +76,7 @@ pub(crate) fn run<S: Behaviour>(
     let id = shared.id.as_u64();
     // Made before the future, so that the exit work runs even if the task is aborted before
     // its first poll (a kill right after a `start` that did not wait for init).
-    let mut done = DoneGuard {
-        shared,
-        name,
-        stopper: None,
-    };
+    let mut done = DoneGuard::new(shared, name);
     let future = async move {
         // Dropped when the future is, after everything below.
         let shared = &done.shared;
@@ -77,7 +84,15 @@ pub(crate) fn run<S: Behaviour>(
             .catch_unwind()
             .await
         {
-            Ok(Ok(state)) => state,
+            Ok(Ok(Some(state))) => state,
+            Ok(Ok(None)) => {
+                // OTP's `:ignore`: the server exits normally before it ever ran.
+                shared.set_reason(ExitReason::Normal);
+                if let Some(started) = started {
+                    started.send(Err(StartError::Ignored));
+                }
+                return;
+            }
             Ok(Err(error)) => {
                 shared.set_reason(ExitReason::Error("init failed".to_owned()));
                 if let Some(started) = started {
@@ -124,7 +139,7 @@ pub(crate) fn run<S: Behaviour>(
             target: "genserver",
             server = shared.type_name,
             id = %shared.id,
-            reason = %shared.recorded_reason().unwrap_or(&ExitReason::Killed),
+            reason = %shared.exit_reason().unwrap_or(ExitReason::Killed),
             "server exiting",
         );
         // Every caller still queued learns at once that the server is gone.
@@ -137,11 +152,22 @@ pub(crate) fn run<S: Behaviour>(
         // in the channel, that message's caller would wait for its whole timeout. `recv` ends
         // only once the mailbox is closed and no send is in flight.
         while mailbox.recv().await.is_some() {}
-        // The recorded reason: the one monitors see.
-        let reason = shared.recorded_reason().unwrap_or(&ExitReason::Killed);
-        let _ = AssertUnwindSafe(state.terminate(reason, &mut ctx))
+        // The recorded reason: the one monitors see, unless a kill or a panic in terminate
+        // replaces it.
+        let reason = shared.exit_reason().unwrap_or(ExitReason::Killed);
+        // A killed server runs no `terminate` (its task got here only because a handler held
+        // its thread through the kill).
+        if shared.was_killed() {
+            return;
+        }
+        if let Err(payload) = AssertUnwindSafe(state.terminate(&reason, &mut ctx))
             .catch_unwind()
-            .await;
+            .await
+        {
+            // A crash in terminate does not stop the stop: the server exits with the crash
+            // (OTP's `terminate_crash_format`).
+            shared.replace_reason(ExitReason::Panic(panic_message(payload.as_ref())));
+        }
         drop(state);
     };
     InScope::new(id, future)

@@ -372,12 +372,17 @@ async fn a_dynamic_supervisor_starts_and_stops_children_at_run_time() {
     let mut pids = Vec::new();
     for n in 0..3 {
         pids.push(
-            sup.start_child(probe_spec("session", None, &log))
+            sup.start_child(probe_spec(&format!("session-{n}"), None, &log))
                 .await
                 .unwrap(),
         );
         assert_eq!(sup.count_children().await.unwrap().active, n + 1);
     }
+    // Ids are unique, as in OTP.
+    assert_eq!(
+        sup.start_child(probe_spec("session-0", None, &log)).await,
+        Err(SupervisorError::AlreadyStarted(pids[0].clone()))
+    );
     sup.terminate_child(&pids[1]).await.unwrap();
     assert!(!pids[1].is_alive());
     assert_eq!(
@@ -386,7 +391,10 @@ async fn a_dynamic_supervisor_starts_and_stops_children_at_run_time() {
     );
     let children = sup.which_children().await.unwrap();
     assert_eq!(children.len(), 2);
-    assert!(children.iter().all(|c| c.id == "session"));
+    assert_eq!(
+        children.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        ["session-0", "session-2"]
+    );
 
     pids[0].downcast::<Probe>().unwrap().crash_under(&sup).await;
     assert_eq!(sup.count_children().await.unwrap().active, 2);
