@@ -43,6 +43,20 @@ pub use genserver_core::{
 };
 pub use genserver_macros::genserver;
 
+/// The observer (feature `observer`): a live web page of every supervision tree and server.
+/// `genserver::observer::serve("127.0.0.1:9000").await?` starts it; see
+/// [`serve`](genserver_observer::serve). The page shows states: keep it on loopback.
+#[cfg(feature = "observer")]
+pub use genserver_observer as observer;
+
+/// What the observer reads of the live servers (feature `observer`), for other tools.
+#[cfg(feature = "observer")]
+pub use genserver_core::observe;
+
+/// A test guard: fails a test when a server it started panicked, and stops
+/// its servers at the end (ExUnit's `start_supervised`).
+pub use genserver_core::testing;
+
 /// Everything a server definition needs: `use genserver::prelude::*;`. For stages it brings
 /// [`Demand`](stage::Demand); the rest of their vocabulary is in [`stage`].
 ///

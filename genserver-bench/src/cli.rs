@@ -158,6 +158,10 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
 
 /// Runs the command line; returns the exit code.
 pub fn main(args: Vec<String>) -> i32 {
+    // An open observer page, for the whole run (W5's children included: they inherit the
+    // variable).
+    #[cfg(feature = "observer")]
+    let _page = crate::observer_page::open_if_asked();
     // The W5 child: `--w5-child IMPL RUNTIME SERVERS [CALLER]`, prints bytes per server.
     if args.first().map(String::as_str) == Some("--w5-child") {
         return w5_child(&args[1..]);

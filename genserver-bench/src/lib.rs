@@ -23,6 +23,8 @@ pub mod compile_time;
 pub mod doc_markers;
 pub mod host;
 pub mod names;
+#[cfg(feature = "observer")]
+pub mod observer_page;
 pub mod results;
 pub mod subject;
 pub mod subjects;

@@ -1,6 +1,6 @@
 //! The errors of calls, casts, starts and stops.
 
-use crate::{ExitReason, Pid};
+use crate::{ExitReason, Pid, ServerId};
 
 /// Why a call returned no reply. Every call ends with exactly one reply or one of these.
 ///
@@ -40,6 +40,31 @@ pub enum CallError {
          directly, use a cast, or make the call from a spawned task"
     )]
     CallingSelf,
+    /// The call would close a cycle of handlers waiting for each other: a handler of the
+    /// first server in the path calls the second, whose handler is waiting for a call to the
+    /// third, and so on, and the last is waiting for the first. OTP only ends such a
+    /// deadlock by timeout; here the call that closes the cycle fails at once, and the others
+    /// go on. The path starts with the server making this call; a cycle of one server is
+    /// [`CallingSelf`](CallError::CallingSelf).
+    ///
+    /// As after a [`Timeout`](CallError::Timeout), the message was already delivered: the
+    /// server called may still handle it once it is free, and its reply is then dropped.
+    #[error("the call would deadlock: {}", cycle(.0))]
+    Deadlock(Vec<ServerId>),
+}
+
+/// The cycle of a [`CallError::Deadlock`] in words: `<0.7.0> calls <0.8.0>, which waits for a
+/// call to <0.7.0>`.
+fn cycle(path: &[ServerId]) -> String {
+    let Some(first) = path.first() else {
+        return "a cycle of no server".to_owned();
+    };
+    let mut text = format!("{first} calls");
+    for id in &path[1..] {
+        text.push_str(&format!(" {id}, which waits for a call to"));
+    }
+    text.push_str(&format!(" {first}"));
+    text
 }
 
 /// Why a cast (or an info message) could not be delivered.

@@ -17,6 +17,12 @@ impl ServerId {
         ServerId(NonZeroU64::new(id).expect("server ids start at 1 and a u64 does not wrap"))
     }
 
+    /// The id whose number is `id` (what [`as_u64`](ServerId::as_u64) gives); `None` for 0,
+    /// which no server has. Whether a server with that id runs is another matter.
+    pub fn from_u64(id: u64) -> Option<Self> {
+        NonZeroU64::new(id).map(ServerId)
+    }
+
     /// The number behind the id.
     pub fn as_u64(self) -> u64 {
         self.0.get()

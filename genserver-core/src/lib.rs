@@ -12,33 +12,40 @@
 // Unsafe code lives in the mailbox and the reply cell alone, which allow it and have loom tests.
 #![deny(unsafe_code)]
 
+/// Seeing a running system: what an observer reads of the live servers (feature `observer`).
+#[cfg(feature = "observer")]
+pub mod observe;
+// Testing: a guard that fails a test whose servers panicked. (Public, and documented by its own
+// docs: an outer doc comment here would make rustdoc resolve the module's links from the root.)
+pub mod testing;
+// Stages: GenStage's producers and consumers on top of servers (documented by its own docs).
+pub mod stage;
+/// Supervisors: child specs, strategies, restarts, and the supervisor's handle.
+mod supervisor;
+/// What users name: the `GenServer` trait, the typed handle and its calls, start options, the
+/// handler's `Context`.
+mod server;
+/// The server task: init, the message loop, dispatch to handlers, terminate.
+mod task;
+/// Names and keys: the `Registry` trait (OTP's `:via`), the local registry, and
+/// `KeyRegistry` (Elixir's `Registry`).
+mod registry;
+/// Timers: messages a server sends itself later.
+mod timer;
+/// Deferred replies and the reply cell of a call.
+mod reply;
 /// The errors of calls, casts and starts.
 mod error;
+/// A server as others see it: its shared record, `Pid`, monitors, links, waits.
+mod process;
+/// The lock-free mailbox of a server.
+mod mailbox;
 /// Why a server stopped.
 mod exit;
 /// The identity of a server.
 mod id;
-/// The lock-free mailbox of a server.
-mod mailbox;
-/// A server as others see it: its shared record, `Pid`, monitors and links.
-mod process;
-/// Names and keys: the `Registry` trait (OTP's `:via`), the local registry, and
-/// `KeyRegistry` (Elixir's `Registry`).
-mod registry;
-/// Deferred replies and the reply cell of a call.
-mod reply;
-/// What users name: the `GenServer` trait, the typed handle and its calls, start options, the
-/// handler's `Context`.
-mod server;
-pub mod stage;
-/// Supervisors: child specs, strategies, restarts, and the supervisor's handle.
-mod supervisor;
 /// The primitives of the lock-free code: loom's or std's.
 mod sync;
-/// The server task: init, the message loop, dispatch to handlers, terminate.
-mod task;
-/// Timers: messages a server sends itself later.
-mod timer;
 
 pub use error::{CallError, CastError, StartError, StopError};
 pub use exit::ExitReason;

@@ -229,6 +229,10 @@ struct Queue<T> {
     /// The receiver's waker. Written by the receiver only while neither `PARKED` nor `WAKING`
     /// is set; read by the one sender that turned `PARKED` into `WAKING`.
     receiver: UnsafeCell<Option<Waker>>,
+    /// How many values the receiver has taken, for [`Observed`]: written by the receiver
+    /// alone (a plain store, no read-modify-write), beside the head it writes anyway.
+    #[cfg(all(feature = "observer", not(loom)))]
+    received: AtomicWord,
 }
 
 // SAFETY: values of `T` move from sender to receiver threads, so `T: Send` is needed and
@@ -236,6 +240,40 @@ struct Queue<T> {
 unsafe impl<T: Send> Send for Queue<T> {}
 // SAFETY: as above; shared access is through atomics, and `head` only by the single receiver.
 unsafe impl<T: Send> Sync for Queue<T> {}
+
+/// What an observer reads of a mailbox of any value type, from any thread: how many values
+/// wait, how many were taken, whether the receiver waits for one. A reading, not a
+/// synchronisation: each figure is exact at some moment during the call.
+#[cfg(all(feature = "observer", not(loom)))]
+pub(crate) trait Observed: Send + Sync + 'static {
+    /// Values taken by the receiver so far.
+    fn received(&self) -> u64;
+    /// Values sent and not taken yet.
+    fn len(&self) -> usize;
+    /// `true` while the receiver waits for a value (it found none, and nobody woke it since).
+    fn parked(&self) -> bool;
+}
+
+#[cfg(all(feature = "observer", not(loom)))]
+impl<T: Send + 'static> Observed for Queue<T> {
+    // `Word` is a `usize` on targets without 64-bit atomics.
+    #[allow(clippy::unnecessary_cast)]
+    fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed) as u64
+    }
+
+    fn len(&self) -> usize {
+        // `received` first: it never passes the tail read after it (a value is claimed at the
+        // tail before it is taken), so the difference is not negative.
+        let received = self.received.load(Ordering::Acquire);
+        let tail = self.tail.load(Ordering::Acquire);
+        Tail::position(tail).saturating_sub(received) as usize
+    }
+
+    fn parked(&self) -> bool {
+        self.tail.load(Ordering::Acquire) & Tail::PARKED != 0
+    }
+}
 
 /// Creates a mailbox: a sender (cheap to clone) and the one receiver.
 pub(crate) fn channel<T>() -> (Sender<T>, Receiver<T>) {
@@ -249,6 +287,8 @@ pub(crate) fn channel<T>() -> (Sender<T>, Receiver<T>) {
             offset: 0,
         }),
         receiver: UnsafeCell::new(None),
+        #[cfg(all(feature = "observer", not(loom)))]
+        received: AtomicWord::new(0),
     });
     (
         Sender {
@@ -268,6 +308,14 @@ impl<T> Clone for Sender<T> {
         Sender {
             queue: self.queue.clone(),
         }
+    }
+}
+
+impl<T: Send + 'static> Sender<T> {
+    /// The mailbox, as an observer reads it (the same queue, not a copy).
+    #[cfg(all(feature = "observer", not(loom)))]
+    pub(crate) fn observed(&self) -> std::sync::Arc<dyn Observed> {
+        self.queue.clone()
     }
 }
 
@@ -510,6 +558,11 @@ impl<T> Receiver<T> {
             }
             let value = Block::slot(block, head.offset).with(|slot| (*slot).assume_init_read());
             head.offset += 1;
+            #[cfg(all(feature = "observer", not(loom)))]
+            queue.received.store(
+                queue.received.load(Ordering::Relaxed) + 1,
+                Ordering::Relaxed,
+            );
             Some(value)
         }
     }

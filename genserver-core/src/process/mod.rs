@@ -9,12 +9,20 @@
 //!   implements;
 //! - [`signal`]: what the runtime tells a server of another's exit ([`Down`], [`Exit`]);
 //! - [`watchers`]: the monitors, links and exit hooks (of registries) on a server, told when
-//!   it exits.
+//!   it exits;
+//! - [`live`] (feature `observer`): the table of live servers an observer reads;
+//! - [`test_guard`]: which test guard each server belongs to;
+//! - [`waits`]: which server's handler waits for a call to which, to refuse a call that
+//!   would close a cycle.
 
+#[cfg(feature = "observer")]
+pub(crate) mod live;
 pub(crate) mod pid;
 pub(crate) mod scope;
 mod shared;
 mod signal;
+pub(crate) mod test_guard;
+pub(crate) mod waits;
 pub(crate) mod watchers;
 
 pub use crate::id::ServerId;

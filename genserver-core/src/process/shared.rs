@@ -59,6 +59,9 @@ pub(crate) struct Shared {
     pub(crate) single_threaded: bool,
     /// Monitors and links on this server; allocated by the first one.
     pub(crate) watchers: Mutex<Option<Box<Watchers>>>,
+    /// What the observer reads: its parent, its slot in the table of live servers.
+    #[cfg(feature = "observer")]
+    pub(crate) live: super::live::Record,
 }
 
 tokio::task_local! {
@@ -108,6 +111,8 @@ impl Shared {
             restarts: RESTARTS.try_with(|restarts| *restarts).unwrap_or(0),
             single_threaded: on_current_thread_runtime(),
             watchers: Mutex::new(None),
+            #[cfg(feature = "observer")]
+            live: super::live::Record::new(),
         }
     }
 

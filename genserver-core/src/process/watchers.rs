@@ -174,6 +174,20 @@ fn exit_signal(to: &Pid, from: ServerId, reason: &ExitReason) {
     }
 }
 
+/// The servers linked to `shared`, and the servers monitoring it, for the observer.
+#[cfg(feature = "observer")]
+pub(crate) fn seen(shared: &Shared) -> (Vec<ServerId>, Vec<ServerId>) {
+    lock(shared)
+        .as_ref()
+        .map(|watchers| {
+            (
+                watchers.links.keys().copied().collect(),
+                watchers.monitors.values().map(Pid::id).collect(),
+            )
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 impl Watchers {
     pub(crate) fn monitor_count(&self) -> usize {

@@ -11,7 +11,8 @@ use tokio::time::Instant;
 
 use crate::CallError;
 use crate::process::Shared;
-use crate::process::scope::in_server_scope;
+use crate::process::scope::{current_server, in_server_scope};
+use crate::process::waits;
 
 mod cell;
 
@@ -170,7 +171,8 @@ fn failed(no_reply: bool, shared: &Shared) -> Option<CallError> {
 /// A fast server answers while its caller yields once, so the timer, which costs more than the
 /// whole call on a multi-thread runtime, is only registered for a reply that is not there after
 /// one round of the scheduler. The deadline is measured from that moment: later than the call's
-/// start by one scheduler round, never earlier.
+/// start by one scheduler round, never earlier. Waiting from a handler, the call fails with
+/// [`CallError::Deadlock`] instead if the wait would close a cycle.
 pub(crate) async fn wait<T>(
     mut receiver: Rx<T>,
     shared: &Shared,
@@ -188,6 +190,9 @@ pub(crate) async fn wait<T>(
     let received = match early {
         Some(received) => received,
         None => {
+            // From a handler: a wait of one server for another (`process/waits.rs`).
+            let _waiting = waits::wait_for(current_server(), shared.id.as_u64())
+                .map_err(CallError::Deadlock)?;
             let mut timer = pin!(tokio::time::sleep_until(deadline()));
             let received = poll_fn(|cx| match receiver.poll(cx) {
                 Poll::Ready(received) => Poll::Ready(Some(received)),

@@ -20,6 +20,11 @@
 //! cache of resolved names, `registry/name.rs`) and then goes the same way, holding the `Pid`
 //! it found. Calls to a server with a bounded mailbox, or through a name of another registry
 //! whose server is not an `S`, take the general path, an `async fn` boxed into the same future.
+//!
+//! A call made from inside a handler whose reply is missing after step 2 is a wait of one
+//! server for another: before arming its timer it records the wait, and fails with
+//! [`CallError::Deadlock`] if that closes a cycle (`process/waits.rs`). Calls answered within
+//! the round, and calls from outside servers, never look.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -31,6 +36,7 @@ use tokio::time::Sleep;
 use super::handle::Target;
 use super::{GenServer, ServerRef};
 use crate::process::scope::current_server;
+use crate::process::waits::{self, Waiting};
 use crate::process::{Pid, Shared};
 use crate::reply::{self, Received, Rx};
 use crate::task::Mail;
@@ -60,8 +66,15 @@ enum State<'a, R, F> {
     Unsent(F),
     /// Sent; the reply is awaited, without a timer so far.
     Sent(Rx<R>),
-    /// Sent, and the reply was missing after one round: waiting until the timer fires.
-    Timed(Rx<R>, Pin<Box<Sleep>>),
+    /// Sent, and the reply was missing after one round: waiting until the timer fires. From a
+    /// handler, with the edge of the wait in the graph of `process/waits.rs` (removed with the
+    /// state).
+    Timed(
+        Rx<R>,
+        Pin<Box<Sleep>>,
+        // Held for its `Drop`, which removes the edge.
+        #[allow(dead_code)] Waiting,
+    ),
     /// The general path (a name handle, a bounded mailbox), or the wait for the exit reason
     /// of a server that closed the reply channel as it died.
     General(General<'a, R>),
@@ -134,7 +147,7 @@ where
                         return Poll::Ready(Err(CallError::CallingSelf));
                     }
                     let (reply_to, receiver) = reply::reply_channel();
-                    if server.mailbox.send(Mail::Msg(msg(reply_to))).is_err() {
+                    if server.mailbox.send(Mail::msg(msg(reply_to))).is_err() {
                         return Poll::Ready(Err(CallError::NotRunning));
                     }
                     *this.state = State::Sent(receiver);
@@ -175,16 +188,28 @@ where
                         let shared = shared_of(handle, this.resolved);
                         return finish(this.state, received, shared, handle, cx);
                     }
-                    // A round has passed without the reply: from now on, with a timer.
+                    // A round has passed without the reply: from now on, with a timer. A call
+                    // from a handler first records what it waits for, and fails if that
+                    // closes a cycle of handlers waiting for each other (`process/waits.rs`).
+                    let waiting = match waits::wait_for(
+                        current_server(),
+                        shared_of(handle, this.resolved).id.as_u64(),
+                    ) {
+                        Ok(waiting) => waiting,
+                        Err(cycle) => {
+                            *this.state = State::Done;
+                            return Poll::Ready(Err(CallError::Deadlock(cycle)));
+                        }
+                    };
                     let sleep = Box::pin(tokio::time::sleep_until(reply::deadline_after(
                         handle.call_timeout,
                     )));
                     let State::Sent(receiver) = std::mem::replace(this.state, State::Done) else {
                         unreachable!("matched as sent just above")
                     };
-                    *this.state = State::Timed(receiver, sleep);
+                    *this.state = State::Timed(receiver, sleep, waiting);
                 }
-                State::Timed(receiver, sleep) => {
+                State::Timed(receiver, sleep, _) => {
                     if let Poll::Ready(received) = poll_reply(receiver, cx) {
                         let shared = shared_of(handle, this.resolved);
                         return finish(this.state, received, shared, handle, cx);
@@ -321,7 +346,7 @@ impl<S: GenServer> ServerRef<S> {
         let (reply_to, receiver) = reply::reply_channel();
         server
             .mailbox
-            .send(Mail::Msg(msg(reply_to)))
+            .send(Mail::msg(msg(reply_to)))
             .map_err(|_| CallError::NotRunning)?;
         reply::wait(receiver, &server.shared, deadline, self.call_timeout).await
     }

@@ -109,7 +109,7 @@ impl<S: GenServer> Direct<S> {
             return self.cast_bounded(msg);
         }
         self.mailbox
-            .send(Mail::Msg(msg))
+            .send(Mail::msg(msg))
             .map_err(|_| CastError::NotRunning)
     }
 
@@ -124,7 +124,7 @@ impl<S: GenServer> Direct<S> {
             }
         }
         self.mailbox
-            .send(Mail::Msg(msg))
+            .send(Mail::msg(msg))
             .map_err(|_| CastError::NotRunning)
     }
 

@@ -10,6 +10,8 @@ use super::handle::{DEFAULT_CALL_TIMEOUT, Direct};
 use super::roles::Roles;
 use super::{Context, GenServer, ServerRef};
 use crate::process::Shared;
+#[cfg(feature = "observer")]
+use crate::process::live;
 use crate::registry::{Name, Registry};
 use crate::reply::{self, Received};
 use crate::task::run::run;
@@ -47,6 +49,9 @@ pub struct Options<S: GenServer> {
     name: Option<Name>,
     /// The stage roles' options (dispatcher, buffer), set by `stage/`.
     pub(crate) roles: Option<Box<Roles>>,
+    /// How the observer asks for the state's `Debug` text (`observe_state`).
+    #[cfg(feature = "observer")]
+    debug_state: Option<fn(&Direct<S>) -> live::StateFn>,
     server: PhantomData<fn() -> S>,
 }
 
@@ -58,6 +63,8 @@ impl<S: GenServer> Default for Options<S> {
             mailbox_capacity: None,
             name: None,
             roles: None,
+            #[cfg(feature = "observer")]
+            debug_state: None,
             server: PhantomData,
         }
     }
@@ -178,6 +185,26 @@ impl<S: GenServer> Options<S> {
         self
     }
 
+    /// Lets the observer (`genserver::observer`, feature `observer`) show the server's state:
+    /// on a click in its page it asks for it as [`ServerRef::get_state`] would, and shows its
+    /// `{:#?}` text. Without the feature this does nothing.
+    ///
+    /// Opt-in, as the state may hold what a page should not show; the page itself is bound to
+    /// loopback unless told otherwise.
+    pub fn observe_state(self) -> Self
+    where
+        S: fmt::Debug,
+    {
+        #[cfg(feature = "observer")]
+        {
+            let mut options = self;
+            options.debug_state = Some(debug_state::<S>);
+            options
+        }
+        #[cfg(not(feature = "observer"))]
+        self
+    }
+
     /// Starts the server and returns its handle once `init` has succeeded.
     ///
     /// A start that fails — `init` returned an error ([`StartError::Init`]), panicked
@@ -208,6 +235,16 @@ impl<S: GenServer> Options<S> {
             let (started, init_result) = reply::reply_channel();
             (Some(started), Some(init_result))
         };
+        // Into the table of live servers once nothing can stop the start any more: the exit
+        // work of the task (made by `run`, below) takes it out again.
+        #[cfg(feature = "observer")]
+        live::insert(
+            &shared,
+            server.mailbox.observed(),
+            self.debug_state.map(|state| state(&server)),
+        );
+        // Under the test guard of its starter, if any (`genserver::testing`).
+        crate::process::test_guard::on_start(|| server.pid(self.call_timeout));
         let mut ctx = Context::new(server.clone(), self.call_timeout);
         ctx.roles = self.roles;
         let task = tokio::spawn(run::<S>(shared.clone(), ctx, name, receiver, args, started));
@@ -249,6 +286,22 @@ impl<S: GenServer> Options<S> {
         shared.wait_exit().await;
         Err(error)
     }
+}
+
+/// How the observer asks a server of a `Debug` type for its state: `get_state` with a short
+/// timeout (a server stuck in a handler does not answer).
+#[cfg(feature = "observer")]
+fn debug_state<S: GenServer + fmt::Debug>(server: &Direct<S>) -> live::StateFn {
+    let server = server.clone();
+    Box::new(move || {
+        let server = ServerRef::from_direct(server.clone(), Duration::from_secs(1));
+        Box::pin(async move {
+            server
+                .get_state(|state| format!("{state:#?}"))
+                .await
+                .map_err(|error| error.to_string())
+        })
+    })
 }
 
 /// The size of the task future of a server of type `S` (not spawned), for the tests.

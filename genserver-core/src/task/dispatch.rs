@@ -12,33 +12,92 @@ type MsgSpan = tracing::Span;
 #[cfg(not(feature = "tracing"))]
 type MsgSpan = ();
 
+/// The span of the sender of a message, when it travelled with it (`Mail::Traced`).
+#[cfg(feature = "tracing")]
+type Cause = Option<tracing::Span>;
+#[cfg(not(feature = "tracing"))]
+type Cause = ();
+
 /// Runs the handler of `msg` at once if it is synchronous; else gives the message back, with
 /// its span, for [`handle_later`]. When a subscriber listens, the handler runs inside a TRACE
-/// span (target `genserver`); without one, the span costs a relaxed atomic load.
+/// span (target `genserver`), whose parent is the sender's span if it came with the message
+/// (`cause`); without a subscriber, the span costs a relaxed atomic load.
 #[inline]
 fn handle_now<S: Behaviour>(
     state: &mut S,
     msg: S::Msg,
     ctx: &mut S::Context,
+    cause: Cause,
 ) -> Option<(S::Msg, MsgSpan)> {
     #[cfg(feature = "tracing")]
     {
-        let span = tracing::trace_span!(
-            target: "genserver",
-            "handle",
-            server = ctx.record().type_name,
-            id = %ctx.record().id,
-            message = S::message_name(&msg),
-        );
-        let later = if span.is_disabled() {
+        let span = match &cause {
+            None => tracing::trace_span!(
+                target: "genserver",
+                "handle",
+                server = ctx.record().type_name,
+                id = %ctx.record().id,
+                message = S::message_name(&msg),
+            ),
+            Some(cause) => caused_span::<S>(cause, ctx, &msg),
+        };
+        // The fast path: no subscriber for the span, no observer sampling (one more relaxed
+        // load, in the condition the span's check already branches on).
+        let later = if span.is_disabled() && !observing() {
             state.handle_now(msg, ctx)
         } else {
+            note_running::<S>(ctx, &msg);
             span.in_scope(|| state.handle_now(msg, ctx))
         };
         later.map(|msg| (msg, span))
     }
     #[cfg(not(feature = "tracing"))]
-    state.handle_now(msg, ctx).map(|msg| (msg, ()))
+    {
+        let _ = cause;
+        if observing() {
+            note_running::<S>(ctx, &msg);
+        }
+        state.handle_now(msg, ctx).map(|msg| (msg, ()))
+    }
+}
+
+/// Whether an observer samples now: then each handler that starts is written down.
+#[inline(always)]
+fn observing() -> bool {
+    #[cfg(feature = "observer")]
+    return crate::process::live::sampling();
+    #[cfg(not(feature = "observer"))]
+    false
+}
+
+/// Writes down, for the observer, that the handler of `msg` starts now (if it samples: this
+/// also runs for a traced message).
+#[inline(never)]
+fn note_running<S: Behaviour>(ctx: &S::Context, msg: &S::Msg) {
+    #[cfg(feature = "observer")]
+    if crate::process::live::sampling() {
+        crate::process::live::running(ctx.record(), S::message_name(msg));
+    }
+    #[cfg(not(feature = "observer"))]
+    let _ = (ctx, msg);
+}
+
+/// The span of a handler whose message came from inside the span `cause`: a child of it.
+#[cfg(feature = "tracing")]
+#[inline(never)]
+fn caused_span<S: Behaviour>(
+    cause: &tracing::Span,
+    ctx: &S::Context,
+    msg: &S::Msg,
+) -> tracing::Span {
+    tracing::trace_span!(
+        target: "genserver",
+        parent: cause,
+        "handle",
+        server = ctx.record().type_name,
+        id = %ctx.record().id,
+        message = S::message_name(msg),
+    )
 }
 
 /// The future of the (asynchronous) handler of `msg`, inside its span. A plain function, not an
@@ -81,10 +140,19 @@ fn runtime_request<S: Behaviour>(
     mailbox: &mut mailbox::Receiver<Mail<S>>,
     handled: u64,
     mail: Mail<S>,
-) -> Result<Option<S::Msg>, Ending> {
+) -> Result<Option<(S::Msg, Cause)>, Ending> {
+    #[cfg(feature = "tracing")]
+    let plain = |msg| Ok(Some((msg, None)));
+    #[cfg(not(feature = "tracing"))]
+    let plain = |msg| Ok(Some((msg, ())));
     match mail {
-        Mail::Msg(msg) => Ok(Some(msg)),
-        Mail::Protocol(msg) => Ok(Some(*msg)),
+        Mail::Msg(msg) => plain(msg),
+        Mail::Protocol(msg) => plain(*msg),
+        #[cfg(feature = "tracing")]
+        Mail::Traced(traced) => {
+            let (msg, cause) = *traced;
+            Ok(Some((msg, Some(cause))))
+        }
         Mail::StopNormal(done) => Err(Ending {
             reason: ExitReason::Normal,
             stopper: Some(done),
@@ -103,7 +171,7 @@ fn runtime_request<S: Behaviour>(
             Ok(None)
         }
         Mail::Signal(signal) => match ctx.accept_signal(*signal) {
-            Accepted::Msg(msg) => Ok(Some(msg)),
+            Accepted::Msg(msg) => plain(msg),
             Accepted::Exit(reason) => Err(Ending::from(reason)),
             Accepted::Ignored => Ok(None),
         },
@@ -120,15 +188,18 @@ fn dispatch<'a, S: Behaviour>(
     handled: &mut u64,
     mail: Mail<S>,
 ) -> Result<Option<impl Future<Output = ()> + Send + 'a>, Ending> {
-    let msg = match mail {
-        Mail::Msg(msg) => msg,
+    let (msg, cause) = match mail {
+        #[cfg(feature = "tracing")]
+        Mail::Msg(msg) => (msg, None),
+        #[cfg(not(feature = "tracing"))]
+        Mail::Msg(msg) => (msg, ()),
         mail => match runtime_request(state, ctx, mailbox, *handled, mail)? {
             Some(msg) => msg,
             None => return Ok(None),
         },
     };
     *handled += 1;
-    Ok(handle_now(state, msg, ctx).map(|(msg, span)| handle_later(state, msg, ctx, span)))
+    Ok(handle_now(state, msg, ctx, cause).map(|(msg, span)| handle_later(state, msg, ctx, span)))
 }
 
 /// The message loop. Returns how it ended: the reason to exit, and who asked for the stop.
@@ -156,7 +227,7 @@ pub(crate) fn serve<'a, S: Behaviour>(
             } else {
                 match mailbox.recv().await {
                     Some(mail) => {
-                        if let (Mail::Msg(_), Some(room)) = (&mail, &ctx.record().room) {
+                        if let (true, Some(room)) = (mail.is_message(), &ctx.record().room) {
                             // The message has left a bounded mailbox: make room for the next.
                             room.add_permits(1);
                         }

@@ -23,6 +23,46 @@ pub(crate) enum Mail<S: Behaviour> {
     System(Box<SystemFn<S>>),
     /// A `Down` of a monitor, or an exit signal of a link (boxed, as `Stop`).
     Signal(Box<Signal>),
+    /// A server message sent from inside a traced span (feature `tracing`, a subscriber
+    /// listening): the handler's span gets that span as its parent, so one trace follows a
+    /// request across servers. Boxed, as the other rare variants.
+    #[cfg(feature = "tracing")]
+    Traced(Box<(S::Msg, tracing::Span)>),
+}
+
+impl<S: Behaviour> Mail<S> {
+    /// A server message, carrying the sender's span if a subscriber listens and the sender is
+    /// inside an enabled span. Without a subscriber ever set, one relaxed load.
+    #[inline(always)]
+    pub(crate) fn msg(msg: S::Msg) -> Mail<S> {
+        #[cfg(feature = "tracing")]
+        if tracing::dispatcher::has_been_set() {
+            return Self::traced(msg);
+        }
+        Mail::Msg(msg)
+    }
+
+    /// Whether this is a server message (which took room in a bounded mailbox), rather than
+    /// a request of the runtime.
+    #[inline(always)]
+    pub(crate) fn is_message(&self) -> bool {
+        match self {
+            Mail::Msg(_) => true,
+            #[cfg(feature = "tracing")]
+            Mail::Traced(_) => true,
+            _ => false,
+        }
+    }
+
+    #[cfg(feature = "tracing")]
+    #[inline(never)]
+    fn traced(msg: S::Msg) -> Mail<S> {
+        let span = tracing::Span::current();
+        if span.id().is_none() {
+            return Mail::Msg(msg);
+        }
+        Mail::Traced(Box::new((msg, span)))
+    }
 }
 
 /// A closure the runtime runs on a server's state between two messages.

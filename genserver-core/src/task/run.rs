@@ -53,6 +53,9 @@ impl Drop for DoneGuard {
             name.unregister(self.shared.id);
         }
         watchers::on_exit(&self.shared);
+        #[cfg(feature = "observer")]
+        crate::process::live::remove(&self.shared);
+        crate::process::test_guard::on_exit(&self.shared);
         self.shared.mark_done();
         if let Some(stopper) = self.stopper.take() {
             stopper.send(());
