@@ -31,7 +31,7 @@ fn target_cost(workload: Workload, floor: f64) -> Option<f64> {
         Workload::W3 => Some(1.0 / 0.80),
         Workload::W4 => Some(1.30),
         Workload::W5 => (floor > 0.0).then(|| 1_000.0 / floor),
-        Workload::W11 => Some(1.0 / 0.80),
+        Workload::W11 | Workload::W11b => Some(1.0 / 0.80),
         Workload::W12 => None,
     }
 }
@@ -187,6 +187,7 @@ fn short_description(workload: Workload) -> &'static str {
         Workload::W4 => "start/call/stop",
         Workload::W5 => "idle memory",
         Workload::W11 => "pipeline",
+        Workload::W11b => "pipeline, batched floor",
         Workload::W12 => "slow consumer",
     }
 }

@@ -25,9 +25,9 @@ OPTIONS:
     --quick              tiny workloads: checks that everything runs, measures nothing
     --impls LIST         comma-separated, among tokio,genserver,ractor,kameo (default: all built)
     --runtimes LIST      comma-separated, among multi_thread,current_thread (default: both)
-    --workloads LIST     comma-separated, among W1,W2,W3,W4,W5,W6,W7,W8,W11,W12 (default:
+    --workloads LIST     comma-separated, among W1,W2,W3,W4,W5,W6,W7,W8,W11,W11b,W12 (default:
                          all); W1-W5 write results.md/.json/.svg, W6-W8 names.md/.json,
-                         W11-W12 pipeline.md/.json, each set only when measured (a W6-W8 or
+                         W11-W12 (and W11b) pipeline.md/.json, each set only when measured (a W6-W8 or
                          W11-W12 run leaves the W1-W5 results alone); W11-W12 are measured
                          for tokio and genserver only
     --caller task|block_on
@@ -447,6 +447,8 @@ fn write(
         if options.default_out {
             let path = root.join("docs").join("performance.md");
             refresh_performance_doc(&path, results, PIPELINE_START, PIPELINE_END)?;
+            let readme = root.join("README.md");
+            refresh_performance_doc(&readme, results, PIPELINE_START, PIPELINE_END)?;
         }
     }
     if let Some(name_results) = name_results {
@@ -459,7 +461,8 @@ fn write(
     Ok(())
 }
 
-/// The markers in docs/performance.md between which the latest W11–W12 table goes.
+/// The markers in docs/performance.md and the README between which the latest W11–W12 table
+/// goes.
 pub const PIPELINE_START: &str = "<!-- bench-pipeline:start -->";
 /// See [`PIPELINE_START`].
 pub const PIPELINE_END: &str = "<!-- bench-pipeline:end -->";

@@ -37,7 +37,7 @@ use workloads::{Scale, Workload};
 /// Measures W1–W4 or W11 once for `imp` on a fresh runtime of `flavor`.
 pub fn measure_timed(imp: Impl, workload: Workload, flavor: Flavor, scale: Scale) -> f64 {
     use workloads::run_timed;
-    if workload == Workload::W11 {
+    if matches!(workload, Workload::W11 | Workload::W11b) {
         return measure_pipeline(imp, workload, flavor, scale);
     }
     match imp {
@@ -60,10 +60,12 @@ pub fn measure_timed(imp: Impl, workload: Workload, flavor: Flavor, scale: Scale
 pub fn measure_pipeline(imp: Impl, workload: Workload, flavor: Flavor, scale: Scale) -> f64 {
     use subjects::genserver_pipeline::Stages;
     use subjects::tokio_pipeline::ChannelChain;
-    use workloads::{w11, w12};
+    use workloads::{w11, w11b, w12};
     match (workload, imp) {
         (Workload::W11, Impl::HandWritten) => w11::<ChannelChain>(flavor, scale),
         (Workload::W11, Impl::Genserver) => w11::<Stages>(flavor, scale),
+        (Workload::W11b, Impl::HandWritten) => w11b(flavor, scale),
+        (Workload::W11b, Impl::Genserver) => w11::<Stages>(flavor, scale),
         (Workload::W12, Impl::HandWritten) => w12::<ChannelChain>(flavor, scale),
         (Workload::W12, Impl::Genserver) => w12::<Stages>(flavor, scale),
         _ => panic!("{workload} is not measured for {imp}"),

@@ -7,5 +7,6 @@ pub mod genserver_pipeline;
 pub mod kameo_counter;
 #[cfg(feature = "peers")]
 pub mod ractor_counter;
+pub mod tokio_batches;
 pub mod tokio_counter;
 pub mod tokio_pipeline;
