@@ -66,8 +66,11 @@ where
     async fn init(
         args: Self::Args,
         _: &mut ::genserver::__private::Context<Self>,
-    ) -> ::genserver::__private::Result<Self, Self::InitError> {
-        ::genserver::__private::Ok(args)
+    ) -> ::genserver::__private::Result<
+        ::genserver::__private::Option<Self>,
+        Self::InitError,
+    > {
+        ::genserver::__private::Ok(::genserver::__private::Some(args))
     }
     fn handle_now(
         &mut self,
