@@ -60,7 +60,10 @@ async fn a_dynamic_child_whose_start_is_ignored_is_not_kept() {
         .start_child(child("child1").named(name).spec(&log))
         .await
         .unwrap();
-    assert_eq!(Worker::whereis(name).map(|worker| worker.pid()), Some(child1));
+    assert_eq!(
+        Worker::whereis(name).map(|worker| worker.pid()),
+        Some(child1)
+    );
     assert_eq!(entries(&log), ["start child2", "start child1"]);
     sup.stop_with(ExitReason::Shutdown).await;
     assert_eq!(sup.exited().await, ExitReason::Shutdown);
@@ -96,7 +99,10 @@ async fn a_dynamic_child_whose_restart_is_ignored_is_removed() {
     assert!(sup.which_children().await.unwrap().is_empty());
     assert_eq!(counts(&sup).await, [0, 0, 0, 0]);
     assert!(Worker::whereis(name).is_none());
-    assert_eq!(entries(&log), ["start restart-ignore", "stop restart-ignore (shutdown)"]);
+    assert_eq!(
+        entries(&log),
+        ["start restart-ignore", "stop restart-ignore (shutdown)"]
+    );
 }
 
 /// "temporary child is not restarted regardless of reason".

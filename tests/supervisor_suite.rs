@@ -62,7 +62,10 @@ async fn a_static_child_whose_start_is_ignored_is_kept_not_running() {
     assert!(Worker::whereis(name).is_none());
     let child1 = sup.restart_child("child1").await.unwrap();
     assert_eq!(pid_of(&sup, "child1").await, child1);
-    assert_eq!(Worker::whereis(name).map(|worker| worker.pid()), Some(child1));
+    assert_eq!(
+        Worker::whereis(name).map(|worker| worker.pid()),
+        Some(child1)
+    );
     assert_eq!(counts(&sup).await, [2, 2, 0, 2]);
     assert_eq!(entries(&log), ["start child2", "start child1"]);
 }
@@ -108,7 +111,10 @@ async fn a_static_child_whose_init_returns_none_is_kept_and_restarted_once_it_st
 
     enabled.store(true, Ordering::SeqCst);
     let pid = sup.restart_child("feature").await.unwrap();
-    assert_eq!(children(&sup).await, [("feature".to_owned(), Some(pid.clone()))]);
+    assert_eq!(
+        children(&sup).await,
+        [("feature".to_owned(), Some(pid.clone()))]
+    );
     assert_eq!(counts(&sup).await, [1, 1, 0, 1]);
     let feature = Feature::whereis("supervisor_suite/feature").unwrap();
     assert_eq!(feature.pid(), pid);

@@ -150,14 +150,34 @@ fn init_that_may_ignore() {
 #[test]
 fn every_return_type_of_init() {
     let cases = [
-        (quote!(Self), "Infallible", "Ok(::genserver::__private::Some("),
-        (quote!(Counter), "Infallible", "Ok(::genserver::__private::Some("),
+        (
+            quote!(Self),
+            "Infallible",
+            "Ok(::genserver::__private::Some(",
+        ),
+        (
+            quote!(Counter),
+            "Infallible",
+            "Ok(::genserver::__private::Some(",
+        ),
         (quote!(Option<Self>), "Infallible", "Ok(Self::init(args))"),
-        (quote!(std::option::Option<Counter>), "Infallible", "Ok(Self::init(args))"),
+        (
+            quote!(std::option::Option<Counter>),
+            "Infallible",
+            "Ok(Self::init(args))",
+        ),
         (quote!(Result<Self, Bad>), "Bad", "Result::map("),
-        (quote!(Result<Option<Self>, Bad>), "Bad", "{ Self::init(args) }"),
+        (
+            quote!(Result<Option<Self>, Bad>),
+            "Bad",
+            "{ Self::init(args) }",
+        ),
         (quote!(anyhow::Result<Self>), "InitResult", "Result::map("),
-        (quote!(anyhow::Result<Option<Self>>), "InitResult", "{ Self::init(args) }"),
+        (
+            quote!(anyhow::Result<Option<Self>>),
+            "InitResult",
+            "{ Self::init(args) }",
+        ),
     ];
     for (ret, error, body) in cases {
         let code = genserver_impl(
@@ -179,7 +199,10 @@ fn every_return_type_of_init() {
             .nth(1)
             .and_then(|rest| rest.split(';').next())
             .expect("an InitError");
-        assert!(init_error.contains(error), "{ret}: InitError = {init_error}");
+        assert!(
+            init_error.contains(error),
+            "{ret}: InitError = {init_error}"
+        );
         assert!(
             code.contains(&body.replace(' ', "")),
             "{ret}: no `{body}` in {code}"

@@ -37,7 +37,9 @@ pub trait GenServer: Send + Sized + 'static {
     ///
     /// `#[genserver]` generates it from the `#[init]` method, which may return `Self`,
     /// `Result<Self, E>`, `Option<Self>` or `Result<Option<Self>, E>` (or an alias of `Result`
-    /// such as `anyhow::Result<Self>`); without `#[init]`, the start argument is the state.
+    /// such as `anyhow::Result<Self>`), wrapping a plain state in `Some`; without `#[init]`,
+    /// the start argument is the state. An impl written by hand whose server always runs
+    /// returns `Ok(Some(state))`.
     ///
     /// ```
     /// use genserver::prelude::*;
