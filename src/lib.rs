@@ -37,9 +37,9 @@
 pub use genserver_core::{
     AutoShutdown, CallError, CastError, ChildCounts, ChildInfo, ChildKind, ChildSpec, Context,
     DEFAULT_CALL_TIMEOUT, Down, Exit, ExitReason, GenServer, Info, InfoMessage, KeyRegistry,
-    LocalRegistry, MonitorRef, Options, Pid, Registry, RegistryError, ReplySender, ReplyTo,
+    LocalRegistry, MonitorRef, Options, Permit, Pid, Registry, RegistryError, ReplySender, ReplyTo,
     Restart, ServerId, ServerRef, Shutdown, StartError, StopError, Strategy, Supervisor,
-    SupervisorBuilder, SupervisorError, SupervisorMsg, SupervisorRef, TimerRef,
+    SupervisorBuilder, SupervisorError, SupervisorMsg, SupervisorRef, TimerRef, stage,
 };
 /// Turns an inherent `impl` block into a GenServer.
 ///
@@ -129,11 +129,13 @@ pub use genserver_core::observe;
 /// its servers at the end (ExUnit's `start_supervised`).
 pub use genserver_core::testing;
 
-/// Everything a server definition needs: `use genserver::prelude::*;`.
+/// Everything a server definition needs: `use genserver::prelude::*;`. For stages it brings
+/// [`Demand`](stage::Demand); the rest of their vocabulary is in [`stage`].
 ///
 /// [`Strategy`] is not in it: glob-imported beside `proptest::prelude::*`, it would clash with
 /// proptest's `Strategy` trait. Import it by name: `use genserver::Strategy;`.
 pub mod prelude {
+    pub use genserver_core::stage::Demand;
     pub use genserver_core::{
         AutoShutdown, CallError, CastError, ChildSpec, Context, Down, Exit, ExitReason, GenServer,
         Info, KeyRegistry, MonitorRef, Pid, Registry, RegistryError, ReplyTo, Restart, ServerRef,

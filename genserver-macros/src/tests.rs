@@ -249,6 +249,70 @@ fn init_returning_another_shape_is_refused_at_its_return_type() {
 }
 
 #[test]
+fn producer() {
+    insta::assert_snapshot!(expand(
+        quote!(),
+        quote! {
+            impl Numbers {
+                /// Called with the demand of all subscribers.
+                #[produce]
+                pub fn demand(&mut self, demand: usize) -> Vec<u64> {
+                    let events = (self.next..self.next + demand as u64).collect();
+                    self.next += demand as u64;
+                    events
+                }
+
+                #[cast]
+                pub fn push(&mut self, n: u64, ctx: &mut Context<Self>) {
+                    ctx.emit(vec![n]);
+                }
+            }
+        }
+    ));
+}
+
+#[test]
+fn producer_consumer_and_consumer() {
+    insta::assert_snapshot!(expand(
+        quote!(),
+        quote! {
+            impl Double {
+                #[consume]
+                pub async fn events(&mut self, events: Vec<u64>, ctx: &mut Context<Self>) -> Vec<u64> {
+                    let _ = ctx;
+                    events.into_iter().map(|n| n * 2).collect()
+                }
+
+                #[cancel]
+                fn on_cancel(&mut self, cancelled: Cancelled) {
+                    let _ = cancelled;
+                }
+            }
+        }
+    ));
+}
+
+#[test]
+fn stage_roles_are_checked_together() {
+    let messages = errors(
+        quote!(),
+        quote! {
+            impl Stage {
+                #[produce]
+                fn demand(&mut self, demand: usize) -> Vec<u64> { vec![] }
+                #[produce]
+                fn again(&mut self, demand: usize) -> Vec<u64> { vec![] }
+                #[consume]
+                fn events(&mut self, event: u64) {}
+            }
+        },
+    );
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    assert!(messages[0].contains("one `#[produce]`"), "{messages:#?}");
+    assert!(messages[1].contains("as a `Vec`"), "{messages:#?}");
+}
+
+#[test]
 fn every_error_of_an_impl_is_reported_together() {
     let messages = errors(
         quote!(),
@@ -367,6 +431,9 @@ mod fuzz {
         "#[info]",
         "#[init]",
         "#[terminate]",
+        "#[produce]",
+        "#[consume]",
+        "#[cancel]",
         "#[calll]",
         "#[call(x)]",
         "#[doc = \"d\"]",
@@ -396,6 +463,10 @@ mod fuzz {
         "reply: ReplyTo<u8>",
         "reason: &ExitReason",
         "args: Config",
+        "demand: usize",
+        "events: Vec<u64>",
+        "-> Vec<u64>",
+        "cancelled: Cancelled",
         "_: Tick",
         "<T>",
         "where T: Send",

@@ -9,7 +9,9 @@
 //! - [`call`]: the future of a call (the crate's hot path);
 //! - [`downcast`]: from an untyped [`Pid`](crate::Pid) back to the typed handle;
 //! - [`options`]: [`Options`] and `start`, which spawns the server task;
-//! - [`context`]: [`Context`]: timers, `continue_with`, `stop`, monitors and links.
+//! - [`context`]: [`Context`]: timers, `continue_with`, `stop`, monitors and links;
+//! - [`permit`]: [`Permit`]: room reserved in a bounded mailbox before a cast is built;
+//! - [`roles`]: where the stage roles of a server keep their state (type-erased).
 
 mod behaviour;
 mod call;
@@ -17,11 +19,14 @@ mod context;
 mod downcast;
 pub(crate) mod handle;
 mod options;
+mod permit;
+pub(crate) mod roles;
 
 pub use behaviour::{GenServer, Info, InfoMessage};
 pub use context::Context;
 pub use handle::{DEFAULT_CALL_TIMEOUT, ServerRef};
 pub use options::Options;
+pub use permit::Permit;
 
 #[cfg(test)]
 pub(crate) use options::task_future_size;

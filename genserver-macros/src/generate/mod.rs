@@ -26,7 +26,9 @@
 //! - `dispatch`: the `GenServer` impl (`handle_now`, `handle`, `message_name`);
 //! - `lifecycle`: its `Args`, `InitError`, `init` and `terminate`;
 //! - `handle`: `CounterRef` and its client methods;
-//! - `constructors`: `Counter::start`, `options` and `whereis`.
+//! - `permit`: `CounterPermit`, room reserved in a bounded mailbox, with the cast methods;
+//! - `constructors`: `Counter::start`, `options` and `whereis`;
+//! - `roles`: a stage's protocol variants and its `Produce`, `ProducerOf`, `Consume` impls.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -40,6 +42,8 @@ mod dispatch;
 mod handle;
 mod lifecycle;
 mod message;
+mod permit;
+mod roles;
 
 /// All the generated items.
 pub(crate) fn server(server: &Server) -> TokenStream {
@@ -51,13 +55,17 @@ pub(crate) fn server(server: &Server) -> TokenStream {
     let handle = cx.handle();
     let constructors = cx.constructors();
     let message_checks = cx.message_checks();
+    let permit = cx.permit();
+    let roles = cx.stage_impls();
     quote! {
         #item
         #message_checks
         #message_enum
         #gen_server
         #infos
+        #roles
         #handle
+        #permit
         #constructors
     }
 }
