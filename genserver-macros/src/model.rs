@@ -181,6 +181,9 @@ pub(crate) struct Init {
     /// Whether the start argument comes before the context (the order the method wants).
     pub(crate) params: Vec<InitParam>,
     pub(crate) error: InitError,
+    /// `-> Option<Self>` or `-> Result<Option<Self>, E>`: init may decline to start the server
+    /// (`None`, OTP's `:ignore`).
+    pub(crate) ignores: bool,
 }
 
 pub(crate) enum InitParam {

@@ -121,6 +121,133 @@ fn init_terminate_and_deferred_reply() {
     ));
 }
 
+/// An init that may fail and may decline to start the server (OTP's `:ignore`).
+#[test]
+fn init_that_may_ignore() {
+    insta::assert_snapshot!(expand(
+        quote!(),
+        quote! {
+            impl Worker {
+                #[init]
+                fn init(config: Config) -> Result<Option<Self>, ConfigError> {
+                    if !config.enabled {
+                        return Ok(None);
+                    }
+                    Ok(Some(Worker { config: config.check()? }))
+                }
+
+                #[call]
+                pub fn queue(&self) -> String {
+                    self.config.queue.clone()
+                }
+            }
+        }
+    ));
+}
+
+/// Every return type of `#[init]`: the error type `start` reports, and what the generated
+/// `init` makes of the user's value (wrapped in `Some` unless it is an `Option` already).
+#[test]
+fn every_return_type_of_init() {
+    let cases = [
+        (
+            quote!(Self),
+            "Infallible",
+            "Ok(::genserver::__private::Some(",
+        ),
+        (
+            quote!(Counter),
+            "Infallible",
+            "Ok(::genserver::__private::Some(",
+        ),
+        (quote!(Option<Self>), "Infallible", "Ok(Self::init(args))"),
+        (
+            quote!(std::option::Option<Counter>),
+            "Infallible",
+            "Ok(Self::init(args))",
+        ),
+        (quote!(Result<Self, Bad>), "Bad", "Result::map("),
+        (
+            quote!(Result<Option<Self>, Bad>),
+            "Bad",
+            "{ Self::init(args) }",
+        ),
+        (quote!(anyhow::Result<Self>), "InitResult", "Result::map("),
+        (
+            quote!(anyhow::Result<Option<Self>>),
+            "InitResult",
+            "{ Self::init(args) }",
+        ),
+    ];
+    for (ret, error, body) in cases {
+        let code = genserver_impl(
+            quote!(),
+            quote! {
+                impl Counter {
+                    #[init]
+                    fn init(args: u8) -> #ret { todo!() }
+                    #[call]
+                    fn get(&self) -> u8 { 0 }
+                }
+            },
+        )
+        .to_string()
+        .replace(' ', "");
+        assert!(!code.contains("compile_error"), "{ret}: {code}");
+        let init_error = code
+            .split("typeInitError=")
+            .nth(1)
+            .and_then(|rest| rest.split(';').next())
+            .expect("an InitError");
+        assert!(
+            init_error.contains(error),
+            "{ret}: InitError = {init_error}"
+        );
+        assert!(
+            code.contains(&body.replace(' ', "")),
+            "{ret}: no `{body}` in {code}"
+        );
+    }
+}
+
+#[test]
+fn init_returning_another_shape_is_refused_at_its_return_type() {
+    for ret in [
+        quote!(Option<Result<Self, Bad>>),
+        quote!(Option<anyhow::Result<Self>>),
+    ] {
+        let messages = errors(
+            quote!(),
+            quote!(impl Counter { #[init] fn init(args: u8) -> #ret { todo!() } }),
+        );
+        assert_eq!(messages.len(), 1, "{ret}: {messages:#?}");
+        assert!(
+            messages[0].contains("returns `Result<Option<Self>, E>`")
+                && messages[0].contains("not `Option<Result<Self, E>>`"),
+            "{ret}: {messages:#?}"
+        );
+    }
+    for ret in [
+        quote!(Box<Self>),
+        quote!(Option<Option<Self>>),
+        quote!(Result<Result<Self, Bad>, Bad>),
+        quote!(Result<Option<Bad>, Bad>),
+        quote!(Option<Self, Bad>),
+        quote!(Option),
+        quote!((Self, u8)),
+    ] {
+        let messages = errors(
+            quote!(),
+            quote!(impl Counter { #[init] fn init(args: u8) -> #ret { todo!() } }),
+        );
+        assert_eq!(messages.len(), 1, "{ret}: {messages:#?}");
+        assert!(
+            messages[0].contains("`-> Option<Self>` when it may decline to start the server"),
+            "{ret}: {messages:#?}"
+        );
+    }
+}
+
 #[test]
 fn producer() {
     insta::assert_snapshot!(expand(
@@ -346,6 +473,9 @@ mod fuzz {
         "-> u8",
         "-> Self",
         "-> Result<Self, E>",
+        "-> Option<Self>",
+        "-> Result<Option<Self>, E>",
+        "-> Option<Result<Self, E>>",
         "-> &str",
         "-> impl Send",
         "{}",

@@ -91,15 +91,18 @@ impl<T: Send + 'static> GenServer for StreamProducer<T> {
     type InitError = Infallible;
     type Ref = ServerRef<Self>;
 
-    async fn init(stream: BoxedStream<T>, ctx: &mut Context<Self>) -> Result<Self, Infallible> {
+    async fn init(
+        stream: BoxedStream<T>,
+        ctx: &mut Context<Self>,
+    ) -> Result<Option<Self>, Infallible> {
         let (credit, demand) = mpsc::unbounded_channel();
         let puller = tokio::spawn(pull(stream, demand, ctx.direct().clone())).abort_handle();
-        Ok(StreamProducer {
+        Ok(Some(StreamProducer {
             credit,
             puller,
             ending: false,
             items: PhantomData,
-        })
+        }))
     }
 
     async fn handle(&mut self, msg: StreamProducerMsg<T>, ctx: &mut Context<Self>) {

@@ -50,8 +50,8 @@ impl GenServer for Counter {
     type InitError = std::convert::Infallible;
     type Ref = ServerRef<Counter>;
 
-    async fn init(args: Counter, _: &mut Context<Self>) -> Result<Self, Self::InitError> {
-        Ok(args)
+    async fn init(args: Counter, _: &mut Context<Self>) -> Result<Option<Self>, Self::InitError> {
+        Ok(Some(args))
     }
 
     async fn handle(&mut self, msg: CounterMsg, ctx: &mut Context<Self>) {
@@ -125,8 +125,8 @@ impl GenServer for Recorder {
     type InitError = std::convert::Infallible;
     type Ref = ServerRef<Recorder>;
 
-    async fn init(args: Recorder, _: &mut Context<Self>) -> Result<Self, Self::InitError> {
-        Ok(args)
+    async fn init(args: Recorder, _: &mut Context<Self>) -> Result<Option<Self>, Self::InitError> {
+        Ok(Some(args))
     }
 
     async fn handle(&mut self, msg: RecorderMsg, ctx: &mut Context<Self>) {
@@ -185,8 +185,8 @@ impl GenServer for Doubler {
     type InitError = std::convert::Infallible;
     type Ref = ServerRef<Doubler>;
 
-    async fn init(args: Doubler, _: &mut Context<Self>) -> Result<Self, Self::InitError> {
-        Ok(args)
+    async fn init(args: Doubler, _: &mut Context<Self>) -> Result<Option<Self>, Self::InitError> {
+        Ok(Some(args))
     }
 
     async fn handle(&mut self, msg: DoublerMsg, ctx: &mut Context<Self>) {
