@@ -37,12 +37,83 @@
 pub use genserver_core::{
     AutoShutdown, CallError, CastError, ChildCounts, ChildInfo, ChildKind, ChildSpec, Context,
     DEFAULT_CALL_TIMEOUT, Down, Exit, ExitReason, GenServer, Info, InfoMessage, KeyRegistry,
-    LocalRegistry, MonitorRef, Options, Pid, Registry, RegistryError, Remote, RemoteError,
+    LocalRegistry, MonitorRef, Options, Permit, Pid, Registry, RegistryError, Remote, RemoteError,
     RemoteFuture, RemoteProcess, ReplySender, ReplyTo, Restart, ServerId, ServerRef, Shutdown,
     StandIn, StartError, StopError, Strategy, Supervisor, SupervisorBuilder, SupervisorError,
-    SupervisorMsg, SupervisorRef, TimerRef,
+    SupervisorMsg, SupervisorRef, TimerRef, stage,
 };
-
+/// Turns an inherent `impl` block into a GenServer.
+///
+/// The methods marked with a role become the server: `#[call]` (a request answered with the
+/// method's return value), `#[cast]` (a request without an answer), `#[info]` (the handler of
+/// one message type, sent with `send`, a timer or `continue_with`), `#[init]` (builds the state
+/// from the argument of `start`) and `#[terminate]` (runs when the server stops). The README is
+/// the guide; `docs/expansion.md` shows what the macro generates.
+///
+/// # `#[init]`
+///
+/// `#[init]` takes the start argument (one value: put several in a tuple or a struct), may take
+/// `ctx: &mut Context<Self>` too, may be `async`, and returns one of four shapes, written with
+/// `Self` or the type's own name:
+///
+/// | `#[init]` returns | `start` gives | OTP's `init/1` returns |
+/// |---|---|---|
+/// | `Self` | the handle (the error type is `StartError<Infallible>`) | `{ok, State}` |
+/// | `Result<Self, E>` | the handle, or `Err(StartError::Init(e))` | `{ok, State}`, `{stop, Reason}` |
+/// | `Option<Self>` | the handle, or `Err(StartError::Ignored)` for `None` | `{ok, State}`, `ignore` |
+/// | `Result<Option<Self>, E>` | the handle, `Err(StartError::Ignored)` for `Ok(None)`, or `Err(StartError::Init(e))` | all three |
+///
+/// An alias of `Result` with its error type fixed (`anyhow::Result<Self>`,
+/// `io::Result<Option<Self>>`) stands for either `Result`. Any other return type is a compile
+/// error at that type. Without `#[init]`, `start` takes the state itself.
+///
+/// An ignored start (OTP's `:ignore`) means "nothing to run here", not a failure: no server
+/// runs, nothing of it is left, and its name is free again when `start` returns. A supervisor
+/// keeps a static child whose init ignored its start as not running (`restart_child` tries
+/// again) and drops a dynamic one.
+///
+/// ```
+/// use genserver::prelude::*;
+///
+/// #[derive(Debug, PartialEq)]
+/// struct ZeroInterval;
+///
+/// struct Poller {
+///     every_ms: u64,
+/// }
+///
+/// #[genserver]
+/// impl Poller {
+///     /// No interval configured: nothing to poll, so no server. Zero is a mistake.
+///     #[init]
+///     async fn init(every_ms: Option<u64>) -> Result<Option<Self>, ZeroInterval> {
+///         match every_ms {
+///             None => Ok(None),
+///             Some(0) => Err(ZeroInterval),
+///             Some(every_ms) => Ok(Some(Poller { every_ms })),
+///         }
+///     }
+///
+///     #[call]
+///     fn every_ms(&self) -> u64 {
+///         self.every_ms
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let ignored = Poller::options().name("poller").start(None).await;
+/// assert!(matches!(ignored, Err(StartError::Ignored)));
+/// assert!(Poller::whereis("poller").is_none()); // the name is free
+///
+/// let failed = Poller::start(Some(0)).await;
+/// assert!(matches!(failed, Err(StartError::Init(ZeroInterval))));
+///
+/// let poller = Poller::options().name("poller").start(Some(500)).await.unwrap();
+/// assert_eq!(poller.every_ms().await, Ok(500));
+/// # }
+/// ```
+#[doc(inline)]
 pub use genserver_macros::genserver;
 /// Remote servers over NATS (the `genserver-nats` crate), with the `nats` feature: a server
 /// started with `Counter::options().name("counter").remote(&node)` is called from any other
@@ -65,11 +136,13 @@ pub use genserver_core::observe;
 /// its servers at the end (ExUnit's `start_supervised`).
 pub use genserver_core::testing;
 
-/// Everything a server definition needs: `use genserver::prelude::*;`.
+/// Everything a server definition needs: `use genserver::prelude::*;`. For stages it brings
+/// [`Demand`](stage::Demand); the rest of their vocabulary is in [`stage`].
 ///
 /// [`Strategy`] is not in it: glob-imported beside `proptest::prelude::*`, it would clash with
 /// proptest's `Strategy` trait. Import it by name: `use genserver::Strategy;`.
 pub mod prelude {
+    pub use genserver_core::stage::Demand;
     pub use genserver_core::{
         AutoShutdown, CallError, CastError, ChildSpec, Context, Down, Exit, ExitReason, GenServer,
         Info, KeyRegistry, MonitorRef, Pid, Registry, RegistryError, ReplyTo, Restart, ServerRef,

@@ -30,14 +30,17 @@ async fn with_max_children_zero_every_start_is_refused() {
 
 /// "with different returns" (`:ignore`), and `supervisor_SUITE`'s
 /// `sup_start_ignore_temporary_child_start_child` and
-/// `sup_start_ignore_permanent_child_start_child_simple`: a child whose start is ignored is
-/// not kept, whatever its restart type; the supervisor goes on and stops cleanly.
+/// `sup_start_ignore_permanent_child_start_child_simple`: a child whose init returns
+/// `Ok(None)` is not kept, whatever its restart type, and leaves its name free for the next
+/// child; the supervisor goes on and stops cleanly.
 #[tokio::test(start_paused = true)]
 async fn a_dynamic_child_whose_start_is_ignored_is_not_kept() {
     let log = Log::default();
+    let name = "dynamic_supervisor_suite/with_different_returns";
     let sup = dynamic().start().await.unwrap();
     for restart in [Restart::Temporary, Restart::Permanent] {
         let ignored = child("child1")
+            .named(name)
             .script(&Script::always(Outcome::Ignore))
             .spec(&log)
             .restart(restart);
@@ -45,6 +48,7 @@ async fn a_dynamic_child_whose_start_is_ignored_is_not_kept() {
             sup.start_child(ignored).await,
             Err(SupervisorError::Ignored)
         );
+        assert!(Worker::whereis(name).is_none());
     }
     let child2 = sup
         .start_child(child("child2").spec(&log).restart(Restart::Temporary))
@@ -52,16 +56,26 @@ async fn a_dynamic_child_whose_start_is_ignored_is_not_kept() {
         .unwrap();
     assert_eq!(children(&sup).await, [("child2".to_owned(), Some(child2))]);
     assert_eq!(counts(&sup).await, [1, 1, 0, 1]);
+    let child1 = sup
+        .start_child(child("child1").named(name).spec(&log))
+        .await
+        .unwrap();
+    assert_eq!(
+        Worker::whereis(name).map(|worker| worker.pid()),
+        Some(child1)
+    );
+    assert_eq!(entries(&log), ["start child2", "start child1"]);
     sup.stop_with(ExitReason::Shutdown).await;
     assert_eq!(sup.exited().await, ExitReason::Shutdown);
 }
 
 /// "child is restarted with different values" (`[:restart, :ignore]`), and
 /// `supervisor_SUITE:simple_one_for_one_restart_ignore`: a dynamic child whose restart is
-/// ignored is removed.
+/// ignored is removed, and its name is free.
 #[tokio::test(start_paused = true)]
 async fn a_dynamic_child_whose_restart_is_ignored_is_removed() {
     let log = Log::default();
+    let name = "dynamic_supervisor_suite/restart_ignore";
     let sup = dynamic()
         .max_restarts(100_000, Duration::from_secs(5))
         .start()
@@ -69,12 +83,26 @@ async fn a_dynamic_child_whose_restart_is_ignored_is_removed() {
         .unwrap();
     let script = Script::then(&[Outcome::Start], Outcome::Ignore);
     let pid = sup
-        .start_child(child("restart-ignore").script(&script).spec(&log))
+        .start_child(
+            child("restart-ignore")
+                .named(name)
+                .script(&script)
+                .spec(&log),
+        )
         .await
         .unwrap();
+    assert_eq!(
+        Worker::whereis(name).map(|worker| worker.pid()),
+        Some(pid.clone())
+    );
     terminate(&sup, &pid, How::Shutdown).await;
     assert!(sup.which_children().await.unwrap().is_empty());
     assert_eq!(counts(&sup).await, [0, 0, 0, 0]);
+    assert!(Worker::whereis(name).is_none());
+    assert_eq!(
+        entries(&log),
+        ["start restart-ignore", "stop restart-ignore (shutdown)"]
+    );
 }
 
 /// "temporary child is not restarted regardless of reason".

@@ -1,6 +1,6 @@
 //! Cases of OTP's `gen_server_SUITE` and Elixir's `gen_server_test.exs`, ported: starts that
-//! fail (a typed error, a timeout, a taken name) and leave nothing behind however often they
-//! are repeated, stops with a timeout and their errors, a crash in `terminate`, a kill in the
+//! fail (a typed error, a timeout, a taken name) or are ignored (an init returning `None`) and
+//! leave nothing behind however often they are repeated, stops with a timeout and their errors, a crash in `terminate`, a kill in the
 //! middle of `terminate`. Each test's doc comment names the case it comes from.
 
 use std::sync::Arc;
@@ -9,12 +9,14 @@ use std::time::Duration;
 
 use genserver::prelude::*;
 
-/// How a [`Stack`] starts: OTP's `init([])`, `init(sleep)`, `init(stop)`.
+/// How a [`Stack`] starts: OTP's `init([])`, `init(sleep)`, `init(ignore)`, `init(stop)`.
 #[derive(Clone)]
 enum Start {
     Ok(Vec<String>),
     /// Init sleeps this long first (`init(sleep)`).
     Sleep(Duration),
+    /// Init declines to start the server (`init(ignore)` → `ignore`).
+    Ignore,
     /// Init fails (`init(stop)` → `{stop, stopped}`).
     Stop,
     /// A state whose `terminate` panics (`init({state, crash_terminate})`).
@@ -32,7 +34,7 @@ struct Stack {
 #[genserver]
 impl Stack {
     #[init]
-    async fn init(start: Start) -> Result<Self, String> {
+    async fn init(start: Start) -> Result<Option<Self>, String> {
         let mut stack = Stack {
             items: Vec::new(),
             crash_in_terminate: false,
@@ -41,11 +43,12 @@ impl Stack {
         match start {
             Start::Ok(items) => stack.items = items,
             Start::Sleep(delay) => tokio::time::sleep(delay).await,
+            Start::Ignore => return Ok(None),
             Start::Stop => return Err("stopped".to_owned()),
             Start::CrashInTerminate => stack.crash_in_terminate = true,
             Start::SlowTerminate(delay) => stack.slow_terminate = Some(delay),
         }
-        Ok(stack)
+        Ok(Some(stack))
     }
 
     #[call]
@@ -94,10 +97,11 @@ fn empty() -> Start {
 }
 
 /// `gen_server_SUITE:start`: anonymous starts, a start with a timeout that init meets and one
-/// it does not (`{error, timeout}`), an init that stops (`{error, stopped}`), a local name
-/// taken twice (`{error, {already_started, Pid}}`), and calls to a stopped server (`noproc`).
+/// it does not (`{error, timeout}`), an init that ignores the start (`ignore`), one that stops
+/// (`{error, stopped}`), a local name taken twice (`{error, {already_started, Pid}}`), and
+/// calls to a stopped server (`noproc`).
 #[tokio::test(start_paused = true)]
-async fn starts_succeed_time_out_fail_and_refuse_a_taken_name() {
+async fn starts_succeed_time_out_are_ignored_fail_and_refuse_a_taken_name() {
     let anonymous = Stack::start(empty()).await.unwrap();
     assert_eq!(anonymous.started_p().await, Ok(true));
     assert_eq!(anonymous.call_stop().await, Ok(true));
@@ -116,6 +120,11 @@ async fn starts_succeed_time_out_fail_and_refuse_a_taken_name() {
             .start(Start::Sleep(Duration::from_secs(1)))
             .await,
         Err(StartError::Timeout)
+    ));
+
+    assert!(matches!(
+        Stack::start(Start::Ignore).await,
+        Err(StartError::Ignored)
     ));
 
     assert!(matches!(
@@ -172,11 +181,19 @@ async fn a_name_via_a_key_registry_is_taken_once_and_freed_at_exit() {
     assert!(via.lookup(&"my_test_name".into()).is_empty());
 }
 
-/// `gen_server_SUITE:otp_7669`: an init that fails, repeated under one name, never leaves the
-/// name registered once `start` has returned; the same for a start that times out.
+/// `gen_server_SUITE:otp_7669`: an init that ignores the start or fails, repeated under one
+/// name, never leaves the name registered once `start` has returned; the same for a start that
+/// times out.
 #[tokio::test(start_paused = true)]
 async fn failed_starts_repeated_under_one_name_leave_no_name_and_no_task() {
     let name = "gen_server_suite/otp_7669";
+    for _ in 0..100 {
+        assert!(matches!(
+            Stack::options().name(name).start(Start::Ignore).await,
+            Err(StartError::Ignored)
+        ));
+        assert!(Stack::whereis(name).is_none());
+    }
     for _ in 0..100 {
         assert!(matches!(
             Stack::options().name(name).start(Start::Stop).await,
@@ -199,6 +216,96 @@ async fn failed_starts_repeated_under_one_name_leave_no_name_and_no_task() {
     let stack = Stack::options().name(name).start(empty()).await.unwrap();
     assert_eq!(Stack::whereis(name).unwrap().id(), stack.id());
     stack.kill();
+}
+
+/// `gen_server_SUITE:start` ("anonymous with ignore") and `otp_7669`
+/// (`do_otp_7669_local_ignore`), with an infallible init returning `Option<Self>`: `None` is
+/// `ignore`. `start` gives `StartError::Ignored`, nothing of the server is left (its argument
+/// went with its task), and its name, local or through a `KeyRegistry`, is free: the next start
+/// under it succeeds and holds it.
+#[tokio::test(start_paused = true)]
+async fn an_init_returning_none_ignores_the_start_and_frees_the_name() {
+    /// Runs only when it has a queue to watch.
+    struct Watcher {
+        queue: String,
+        _alive: Arc<()>,
+    }
+    #[genserver]
+    impl Watcher {
+        #[init]
+        fn init(args: (Option<String>, Arc<()>)) -> Option<Self> {
+            let (queue, alive) = args;
+            Some(Watcher {
+                queue: queue?,
+                _alive: alive,
+            })
+        }
+        #[call]
+        fn queue(&self) -> String {
+            self.queue.clone()
+        }
+    }
+
+    let alive = Arc::new(());
+    let ignored: Result<WatcherRef, StartError<std::convert::Infallible>> =
+        Watcher::start((None, alive.clone())).await;
+    assert!(matches!(ignored, Err(StartError::Ignored)));
+    assert_eq!(Arc::strong_count(&alive), 1);
+
+    let name = "gen_server_suite/watcher";
+    for _ in 0..10 {
+        assert!(matches!(
+            Watcher::options()
+                .name(name)
+                .start((None, alive.clone()))
+                .await,
+            Err(StartError::Ignored)
+        ));
+        assert!(Watcher::whereis(name).is_none());
+        assert_eq!(Arc::strong_count(&alive), 1);
+    }
+    let watcher = Watcher::options()
+        .name(name)
+        .start((Some("jobs".to_owned()), alive.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        WatcherRef::from_name(name).queue().await,
+        Ok("jobs".to_owned())
+    );
+    assert_eq!(Arc::strong_count(&alive), 2);
+    match Watcher::options()
+        .name(name)
+        .start((None, alive.clone()))
+        .await
+    {
+        Err(StartError::AlreadyStarted(holder)) => assert_eq!(holder, watcher.pid()),
+        other => panic!("expected AlreadyStarted, got {:?}", other.map(|w| w.id())),
+    }
+    watcher.stop().await;
+
+    let via = KeyRegistry::<String, ()>::unique();
+    assert!(matches!(
+        Watcher::options()
+            .via(via.clone(), "watcher")
+            .start((None, alive.clone()))
+            .await,
+        Err(StartError::Ignored)
+    ));
+    assert!(via.lookup(&"watcher".into()).is_empty());
+    let watcher = Watcher::options()
+        .via(via.clone(), "watcher")
+        .start((Some("mail".to_owned()), alive.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        via.lookup(&"watcher".into())
+            .into_iter()
+            .map(|(pid, ())| pid)
+            .collect::<Vec<_>>(),
+        [watcher.pid()]
+    );
+    watcher.stop().await;
 }
 
 /// `gen_server_SUITE:start`, `{error, timeout}`: the half-started server is killed — what its

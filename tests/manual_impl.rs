@@ -57,8 +57,11 @@ impl gs::GenServer for Counter {
     type InitError = gs::Infallible;
     type Ref = CounterRef;
 
-    async fn init(args: Self::Args, _: &mut gs::Context<Self>) -> gs::Result<Self, gs::Infallible> {
-        gs::Ok(args)
+    async fn init(
+        args: Self::Args,
+        _: &mut gs::Context<Self>,
+    ) -> gs::Result<gs::Option<Self>, gs::Infallible> {
+        gs::Ok(gs::Some(args))
     }
 
     async fn handle(&mut self, msg: CounterMsg, ctx: &mut gs::Context<Self>) {

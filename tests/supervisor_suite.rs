@@ -28,20 +28,23 @@ async fn a_supervisor_starts_and_shuts_down() {
     assert_eq!(sup.exited().await, ExitReason::Shutdown);
 }
 
-/// `supervisor_SUITE:sup_start_ignore_child`: a static child whose start is ignored is kept,
-/// not running, and counted; `restart_child` of it is ignored again, or starts it.
+/// `supervisor_SUITE:sup_start_ignore_child`: a static child whose init returns `Ok(None)` is
+/// kept, not running, and counted, and its name is free; `restart_child` of it is ignored
+/// again, or starts it under its name once its init succeeds.
 /// (Under OTP the child is added with `start_child`, which here makes a dynamic child: see
 /// `dynamic_supervisor_suite.rs`.)
 #[tokio::test(start_paused = true)]
 async fn a_static_child_whose_start_is_ignored_is_kept_not_running() {
     let log = Log::default();
+    let name = "supervisor_suite/sup_start_ignore_child";
     let script = Script::then(&[Outcome::Ignore, Outcome::Ignore], Outcome::Start);
     let sup = one_for_one()
-        .child(child("child1").script(&script).spec(&log))
+        .child(child("child1").named(name).script(&script).spec(&log))
         .child(child("child2").spec(&log))
         .start()
         .await
         .unwrap();
+    assert!(Worker::whereis(name).is_none());
     let child2 = pid_of(&sup, "child2").await;
     assert_eq!(
         children(&sup).await,
@@ -56,9 +59,67 @@ async fn a_static_child_whose_start_is_ignored_is_kept_not_running() {
         Err(SupervisorError::Ignored)
     );
     assert_eq!(counts(&sup).await, [2, 1, 0, 2]);
+    assert!(Worker::whereis(name).is_none());
     let child1 = sup.restart_child("child1").await.unwrap();
     assert_eq!(pid_of(&sup, "child1").await, child1);
+    assert_eq!(
+        Worker::whereis(name).map(|worker| worker.pid()),
+        Some(child1)
+    );
     assert_eq!(counts(&sup).await, [2, 2, 0, 2]);
+    assert_eq!(entries(&log), ["start child2", "start child1"]);
+}
+
+/// `supervisor_SUITE:sup_start_ignore_child` with an infallible init returning `Option<Self>`
+/// (a server that runs only when it is configured): ignored at the supervisor's start, kept
+/// as not running; `restart_child` starts it once its init returns `Some`.
+#[tokio::test(start_paused = true)]
+async fn a_static_child_whose_init_returns_none_is_kept_and_restarted_once_it_starts() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    struct Feature;
+    #[genserver]
+    impl Feature {
+        #[init]
+        fn init(enabled: Arc<AtomicBool>) -> Option<Self> {
+            enabled.load(Ordering::SeqCst).then_some(Feature)
+        }
+        #[call]
+        fn enabled(&self) -> bool {
+            true
+        }
+    }
+
+    let enabled = Arc::new(AtomicBool::new(false));
+    let spec = ChildSpec::new("feature", {
+        let enabled = enabled.clone();
+        move || {
+            Feature::options()
+                .name("supervisor_suite/feature")
+                .start(enabled.clone())
+        }
+    });
+    let sup = one_for_one().child(spec).start().await.unwrap();
+    assert_eq!(children(&sup).await, [("feature".to_owned(), None)]);
+    assert_eq!(counts(&sup).await, [1, 0, 0, 1]);
+    assert!(Feature::whereis("supervisor_suite/feature").is_none());
+    assert_eq!(
+        sup.restart_child("feature").await,
+        Err(SupervisorError::Ignored)
+    );
+
+    enabled.store(true, Ordering::SeqCst);
+    let pid = sup.restart_child("feature").await.unwrap();
+    assert_eq!(
+        children(&sup).await,
+        [("feature".to_owned(), Some(pid.clone()))]
+    );
+    assert_eq!(counts(&sup).await, [1, 1, 0, 1]);
+    let feature = Feature::whereis("supervisor_suite/feature").unwrap();
+    assert_eq!(feature.pid(), pid);
+    assert_eq!(feature.enabled().await, Ok(true));
+    sup.stop_with(ExitReason::Shutdown).await;
 }
 
 /// `supervisor_SUITE:sup_start_ignore_temporary_child`: a temporary static child whose start

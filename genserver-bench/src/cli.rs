@@ -25,9 +25,11 @@ OPTIONS:
     --quick              tiny workloads: checks that everything runs, measures nothing
     --impls LIST         comma-separated, among tokio,genserver,ractor,kameo (default: all built)
     --runtimes LIST      comma-separated, among multi_thread,current_thread (default: both)
-    --workloads LIST     comma-separated, among W1,W2,W3,W4,W5,W6,W7,W8 (default: all);
-                         W1-W5 write results.md/.json/.svg, W6-W8 names.md/.json, each
-                         set only when measured (a W6-W8 run leaves the W1-W5 results alone)
+    --workloads LIST     comma-separated, among W1,W2,W3,W4,W5,W6,W7,W8,W11,W11b,W12 (default:
+                         all); W1-W5 write results.md/.json/.svg, W6-W8 names.md/.json,
+                         W11-W12 (and W11b) pipeline.md/.json, each set only when measured (a W6-W8 or
+                         W11-W12 run leaves the W1-W5 results alone); W11-W12 are measured
+                         for tokio and genserver only
     --caller task|block_on
                          where the calling code runs: a spawned task (default), or the
                          runtime's block_on future, as the body of #[tokio::main] does
@@ -164,6 +166,10 @@ pub fn main(args: Vec<String>) -> i32 {
     if args.first().map(String::as_str) == Some("--w5-child") {
         return w5_child(&args[1..]);
     }
+    // The W12 child: `--w12-child IMPL RUNTIME MILLIS [CALLER]`, prints the bytes of growth.
+    if args.first().map(String::as_str) == Some("--w12-child") {
+        return w12_child(&args[1..]);
+    }
     let options = match parse(&args) {
         Ok(Some(options)) => options,
         Ok(None) => {
@@ -175,26 +181,48 @@ pub fn main(args: Vec<String>) -> i32 {
             return 2;
         }
     };
-    let results = if options.workloads.is_empty() {
-        None
-    } else {
-        match run(&options) {
-            Ok(results) => Some(results),
+    // W1-W5 and the pipelines (W11-W12) are measured and written as two sets.
+    let (pipelines, counters): (Vec<Workload>, Vec<Workload>) = options
+        .workloads
+        .iter()
+        .partition(|workload| workload.is_pipeline());
+    let mut sets = Vec::new();
+    for workloads in [counters, pipelines] {
+        if workloads.is_empty() {
+            sets.push(None);
+            continue;
+        }
+        let set = Options {
+            workloads,
+            ..options.clone()
+        };
+        match run(&set) {
+            Ok(results) => sets.push(Some(results)),
             Err(error) => {
                 eprintln!("error: {error}");
                 return 1;
             }
         }
-    };
+    }
+    let pipeline_results = sets.pop().flatten();
+    let results = sets.pop().flatten();
     let name_results = (!options.name_workloads.is_empty()).then(|| run_names(&options));
     if let Some(results) = &results {
         println!("{}", results.markdown());
+    }
+    if let Some(pipeline_results) = &pipeline_results {
+        println!("{}", pipeline_results.markdown());
     }
     if let Some(name_results) = &name_results {
         println!("{}", name_results.markdown());
     }
     if options.write {
-        if let Err(error) = write(&options, results.as_ref(), name_results.as_ref()) {
+        if let Err(error) = write(
+            &options,
+            results.as_ref(),
+            pipeline_results.as_ref(),
+            name_results.as_ref(),
+        ) {
             eprintln!("error: {error}");
             return 1;
         }
@@ -258,20 +286,44 @@ fn w5_child(args: &[String]) -> i32 {
     0
 }
 
-/// Measures W5 in a fresh process, so that no other implementation's memory is counted.
+fn w12_child(args: &[String]) -> i32 {
+    let (Some(imp), Some(flavor), Some(millis)) = (
+        args.first().and_then(|s| Impl::from_key(s)),
+        args.get(1).and_then(|s| Flavor::from_key(s)),
+        args.get(2).and_then(|s| s.parse::<u64>().ok()),
+    ) else {
+        eprintln!("usage: --w12-child IMPL RUNTIME MILLIS [task|block_on]");
+        return 2;
+    };
+    crate::subject::set_caller_in_block_on(args.get(3).map(String::as_str) == Some("block_on"));
+    let scale = Scale {
+        w12_millis: millis,
+        ..Scale::FULL
+    };
+    let bytes = crate::measure_pipeline(imp, Workload::W12, flavor, scale);
+    println!("{bytes}");
+    0
+}
+
+/// Measures W5 or W12 in a fresh process, so that no other implementation's memory is counted.
 fn memory_in_child(
+    workload: Workload,
     imp: Impl,
     flavor: Flavor,
     scale: Scale,
     caller_in_block_on: bool,
 ) -> Result<f64, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let (flag, size) = match workload {
+        Workload::W12 => ("--w12-child", scale.w12_millis),
+        _ => ("--w5-child", scale.w5_servers),
+    };
     let output = Command::new(exe)
         .args([
-            "--w5-child",
+            flag,
             imp.key(),
             flavor.key(),
-            &scale.w5_servers.to_string(),
+            &size.to_string(),
             if caller_in_block_on {
                 "block_on"
             } else {
@@ -279,10 +331,10 @@ fn memory_in_child(
             },
         ])
         .output()
-        .map_err(|e| format!("starting the W5 child: {e}"))?;
+        .map_err(|e| format!("starting the {workload} child: {e}"))?;
     if !output.status.success() {
         return Err(format!(
-            "the W5 child for {imp} on {flavor} failed: {}\n{}",
+            "the {workload} child for {imp} on {flavor} failed: {}\n{}",
             output.status,
             String::from_utf8_lossy(&output.stderr)
         ));
@@ -291,7 +343,7 @@ fn memory_in_child(
     stdout
         .trim()
         .parse()
-        .map_err(|e| format!("the W5 child printed {stdout:?}: {e}"))
+        .map_err(|e| format!("the {workload} child printed {stdout:?}: {e}"))
 }
 
 /// Runs every selected measurement `reps` times, implementations interleaved (the order rotates
@@ -321,9 +373,21 @@ pub fn run(options: &Options) -> Result<Results, String> {
         order.rotate_left(turns);
         for &flavor in &options.flavors {
             for &workload in &options.workloads {
+                if rep >= workload.max_reps() {
+                    continue;
+                }
                 for &imp in &order {
-                    let value = if workload == Workload::W5 {
-                        memory_in_child(imp, flavor, options.scale, options.caller_in_block_on)?
+                    if !workload.applies_to(imp) {
+                        continue;
+                    }
+                    let value = if workload.in_child() {
+                        memory_in_child(
+                            workload,
+                            imp,
+                            flavor,
+                            options.scale,
+                            options.caller_in_block_on,
+                        )?
                     } else {
                         measure_timed(imp, workload, flavor, options.scale)
                     };
@@ -350,6 +414,7 @@ pub fn run(options: &Options) -> Result<Results, String> {
 fn write(
     options: &Options,
     results: Option<&Results>,
+    pipeline_results: Option<&Results>,
     name_results: Option<&NameResults>,
 ) -> Result<(), String> {
     std::fs::create_dir_all(&options.out)
@@ -366,8 +431,24 @@ fn write(
         put("results.json", &results.json())?;
         put("results.svg", &chart::svg(results)?)?;
         if options.default_out {
-            refresh_performance_doc(&root.join("docs").join("performance.md"), results)?;
-            refresh_performance_doc(&root.join("README.md"), results)?;
+            let (start, end) = (TABLE_START, TABLE_END);
+            refresh_performance_doc(
+                &root.join("docs").join("performance.md"),
+                results,
+                start,
+                end,
+            )?;
+            refresh_performance_doc(&root.join("README.md"), results, start, end)?;
+        }
+    }
+    if let Some(results) = pipeline_results {
+        put("pipeline.md", &results.markdown())?;
+        put("pipeline.json", &results.json())?;
+        if options.default_out {
+            let path = root.join("docs").join("performance.md");
+            refresh_performance_doc(&path, results, PIPELINE_START, PIPELINE_END)?;
+            let readme = root.join("README.md");
+            refresh_performance_doc(&readme, results, PIPELINE_START, PIPELINE_END)?;
         }
     }
     if let Some(name_results) = name_results {
@@ -379,6 +460,12 @@ fn write(
     }
     Ok(())
 }
+
+/// The markers in docs/performance.md and the README between which the latest W11–W12 table
+/// goes.
+pub const PIPELINE_START: &str = "<!-- bench-pipeline:start -->";
+/// See [`PIPELINE_START`].
+pub const PIPELINE_END: &str = "<!-- bench-pipeline:end -->";
 
 /// The markers in docs/performance.md between which the latest W6–W8 table goes.
 pub const NAMES_START: &str = "<!-- bench-names:start -->";
@@ -433,7 +520,12 @@ pub const TABLE_END: &str = "<!-- bench-table:end -->";
 
 /// Puts the tables of `results` between the markers of a document (docs/performance.md, the
 /// README), if it has them.
-fn refresh_performance_doc(path: &Path, results: &Results) -> Result<(), String> {
+fn refresh_performance_doc(
+    path: &Path,
+    results: &Results,
+    start: &str,
+    end: &str,
+) -> Result<(), String> {
     // The flavor sections of results.md, one heading level down.
     let markdown = results.markdown();
     let mut tables = String::new();
@@ -465,7 +557,7 @@ fn refresh_performance_doc(path: &Path, results: &Results) -> Result<(), String>
         results.wall_time.as_secs_f64(),
         tables.trim_end(),
     );
-    if doc_markers::refresh(path, TABLE_START, TABLE_END, &body)? {
+    if doc_markers::refresh(path, start, end, &body)? {
         eprintln!("refreshed the table in {}", path.display());
     }
     Ok(())

@@ -29,6 +29,34 @@ pub trait Subject: 'static {
     fn stop(handle: Self::Handle) -> impl Future<Output = ()> + Send;
 }
 
+/// A demand-driven pipeline of one implementation (W11, W12): genserver's stages, or the
+/// floor, a hand-written chain of tasks and bounded tokio channels.
+pub trait Pipeline: 'static {
+    /// A running W12 pipeline.
+    type Running: Send;
+
+    /// W11: `events` numbers from 0 through producer → plus one → consumer, each link holding
+    /// at most `capacity` events; resolves with the consumer's sum once it has every event.
+    fn chain(events: u64, capacity: usize) -> impl Future<Output = u64> + Send;
+
+    /// W12: a producer as fast as it can be, feeding a consumer that takes `batch` events at a
+    /// time, each worth `pace`, the link holding at most `capacity` events.
+    fn slow(
+        capacity: usize,
+        pace: std::time::Duration,
+        batch: usize,
+    ) -> impl Future<Output = Self::Running> + Send;
+
+    /// Events the W12 consumer has taken so far.
+    fn consumed(running: &Self::Running) -> u64;
+
+    /// Events waiting in the producer's buffer (0 for a channel, which is bounded).
+    fn buffered(running: &Self::Running) -> impl Future<Output = u64> + Send;
+
+    /// Ends the W12 pipeline.
+    fn stop(running: Self::Running) -> impl Future<Output = ()> + Send;
+}
+
 /// The implementations compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Impl {

@@ -1,10 +1,11 @@
-//! The five workloads, generic over the implementation. Each checks the counter's final value,
+//! The workloads, generic over the implementation: W1–W5 on a counter server, W11–W12 on a
+//! pipeline. Each checks its result (the counter's final value, the pipeline's sum and count),
 //! so that no run measures work that did not happen.
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::subject::{Flavor, Subject};
+use crate::subject::{Flavor, Impl, Pipeline, Subject};
 
 /// How much work each workload does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +24,10 @@ pub struct Scale {
     pub w4_servers: u64,
     /// W5: idle servers whose memory is measured.
     pub w5_servers: u64,
+    /// W11: events through the pipeline.
+    pub w11_events: u64,
+    /// W12: how long the slow consumer runs, in milliseconds.
+    pub w12_millis: u64,
 }
 
 impl Scale {
@@ -35,6 +40,8 @@ impl Scale {
         w3_casts: 1_000_000,
         w4_servers: 10_000,
         w5_servers: 100_000,
+        w11_events: 10_000_000,
+        w12_millis: 10_000,
     };
 
     /// A run of a few milliseconds, to check that everything works.
@@ -46,6 +53,8 @@ impl Scale {
         w3_casts: 10_000,
         w4_servers: 200,
         w5_servers: 2_000,
+        w11_events: 100_000,
+        w12_millis: 300,
     };
 }
 
@@ -62,17 +71,60 @@ pub enum Workload {
     W4,
     /// Resident memory per idle server.
     W5,
+    /// Pipeline throughput: producer → producer-consumer → consumer.
+    W11,
+    /// W11 against a stricter floor: channels carrying batches of events.
+    W11b,
+    /// Pipeline memory under a slow consumer.
+    W12,
 }
 
 impl Workload {
     /// All workloads, in table order.
-    pub const ALL: [Workload; 5] = [
+    pub const ALL: [Workload; 8] = [
         Workload::W1,
         Workload::W2,
         Workload::W3,
         Workload::W4,
         Workload::W5,
+        Workload::W11,
+        Workload::W11b,
+        Workload::W12,
     ];
+
+    /// Whether `imp` has what this workload measures: the pipelines (W11, W12) exist for
+    /// genserver's stages and the hand-written channel chain only.
+    pub fn applies_to(self, imp: Impl) -> bool {
+        match self {
+            Workload::W11 | Workload::W11b | Workload::W12 => {
+                matches!(imp, Impl::HandWritten | Impl::Genserver)
+            }
+            _ => true,
+        }
+    }
+
+    /// W11, W11b or W12: measured on the pipelines, reported in their own table (pipeline.md).
+    pub fn is_pipeline(self) -> bool {
+        matches!(self, Workload::W11 | Workload::W11b | Workload::W12)
+    }
+
+    /// Whether the chart shows it (a ratio to the floor means something).
+    pub fn charted(self) -> bool {
+        self != Workload::W12
+    }
+
+    /// Whether it runs in a child process of its own (it measures the process's memory).
+    pub fn in_child(self) -> bool {
+        matches!(self, Workload::W5 | Workload::W12)
+    }
+
+    /// At most this many repetitions (W12 takes 10 s a run).
+    pub fn max_reps(self) -> usize {
+        match self {
+            Workload::W12 => 3,
+            _ => usize::MAX,
+        }
+    }
 
     /// `W1` .. `W5`.
     pub fn key(self) -> &'static str {
@@ -82,6 +134,9 @@ impl Workload {
             Workload::W3 => "W3",
             Workload::W4 => "W4",
             Workload::W5 => "W5",
+            Workload::W11 => "W11",
+            Workload::W11b => "W11b",
+            Workload::W12 => "W12",
         }
     }
 
@@ -106,6 +161,19 @@ impl Workload {
                 "W5 {} idle servers, resident memory",
                 thousands(scale.w5_servers)
             ),
+            Workload::W11 => format!(
+                "W11 {} u64 events, producer → producer-consumer → consumer (demand 1,000)",
+                thousands(scale.w11_events)
+            ),
+            Workload::W11b => format!(
+                "W11b the same {} events, the floor's channels carrying batches of {} (demand 1,000)",
+                thousands(scale.w11_events),
+                crate::subjects::tokio_batches::BATCH
+            ),
+            Workload::W12 => format!(
+                "W12 unbounded producer → consumer at 10,000 events/s for {} s, resident memory growth",
+                scale.w12_millis as f64 / 1_000.0
+            ),
         }
     }
 
@@ -117,12 +185,23 @@ impl Workload {
             Workload::W3 => "casts/s",
             Workload::W4 => "µs/server",
             Workload::W5 => "bytes/server",
+            Workload::W11 | Workload::W11b => "events/s",
+            Workload::W12 => "bytes",
         }
     }
 
     /// `true` for throughputs (more is better), `false` for costs (less is better).
     pub fn higher_is_better(self) -> bool {
-        matches!(self, Workload::W2 | Workload::W3)
+        matches!(
+            self,
+            Workload::W2 | Workload::W3 | Workload::W11 | Workload::W11b
+        )
+    }
+
+    /// Whether the target is a budget of genserver's own measurement rather than a ratio to
+    /// the floor (W12's floor, a bounded channel, grows by next to nothing).
+    pub fn absolute_target(self) -> bool {
+        matches!(self, Workload::W5 | Workload::W12)
     }
 
     /// genserver's target, as text, and whether `ratio` (genserver ÷ hand-written) or
@@ -134,6 +213,8 @@ impl Workload {
             Workload::W3 => ("≥ 0.80×", ratio >= 0.80),
             Workload::W4 => ("≤ 1.30×", ratio <= 1.30),
             Workload::W5 => ("≤ 1,000 B", value <= 1_000.0),
+            Workload::W11 | Workload::W11b => ("≥ 0.80×", ratio >= 0.80),
+            Workload::W12 => ("≤ 1 MB", value <= W12_BUDGET),
         }
     }
 
@@ -141,9 +222,11 @@ impl Workload {
     pub fn format_value(self, value: f64) -> String {
         match self {
             Workload::W1 => format!("{value:.0}"),
-            Workload::W2 | Workload::W3 => format!("{:.2}M", value / 1e6),
+            Workload::W2 | Workload::W3 | Workload::W11 | Workload::W11b => {
+                format!("{:.2}M", value / 1e6)
+            }
             Workload::W4 => format!("{value:.2}"),
-            Workload::W5 => thousands(value.round() as u64),
+            Workload::W5 | Workload::W12 => thousands(value.round() as u64),
         }
     }
 }
@@ -176,7 +259,99 @@ pub fn run_timed<S: Subject>(workload: Workload, flavor: Flavor, scale: Scale) -
         Workload::W3 => flavor.run(w3::<S>(scale)),
         Workload::W4 => flavor.run(w4::<S>(scale)),
         Workload::W5 => panic!("W5 runs in a process of its own: see `w5`"),
+        Workload::W11 | Workload::W11b | Workload::W12 => {
+            panic!("{workload} runs on a pipeline: see `w11`")
+        }
     }
+}
+
+/// W12's budget: resident memory grows by at most 1 MB.
+pub const W12_BUDGET: f64 = 1024.0 * 1024.0;
+
+/// The demand of W11's stages and the capacity of its channels: GenStage's default `max`.
+pub const W11_CAPACITY: usize = 1_000;
+
+/// W11: `w11_events` numbers through producer → plus one → consumer, on a fresh runtime of
+/// `flavor`, after a warm-up run of a tenth as many. Events per second.
+pub fn w11<P: Pipeline>(flavor: Flavor, scale: Scale) -> f64 {
+    timed_chain(flavor, scale, P::chain)
+}
+
+/// W11b: the floor of W11 with batches ([`BatchedChain`](crate::subjects::tokio_batches)),
+/// measured the same way.
+pub fn w11b(flavor: Flavor, scale: Scale) -> f64 {
+    timed_chain(
+        flavor,
+        scale,
+        crate::subjects::tokio_batches::BatchedChain::chain,
+    )
+}
+
+/// Times one chain of `scale.w11_events` events after a warm-up of a tenth, checking both sums.
+fn timed_chain<F: Future<Output = u64> + Send>(
+    flavor: Flavor,
+    scale: Scale,
+    chain: impl Fn(u64, usize) -> F + Send + 'static,
+) -> f64 {
+    flavor.run(async move {
+        let warmup = scale.w11_events / 10;
+        let expected = |n: u64| n * (n + 1) / 2;
+        assert_eq!(
+            chain(warmup, W11_CAPACITY).await,
+            expected(warmup),
+            "W11 warm-up: sum"
+        );
+        let start = Instant::now();
+        let sum = chain(scale.w11_events, W11_CAPACITY).await;
+        let elapsed = start.elapsed();
+        // 1 + 2 + .. + n: every event arrived once, each incremented once.
+        assert_eq!(sum, expected(scale.w11_events), "W11: sum");
+        scale.w11_events as f64 / elapsed.as_secs_f64()
+    })
+}
+
+/// W12's consumer: 10,000 events a second, in batches of 50, the link holding at most 100.
+const W12_RATE: u64 = 10_000;
+const W12_BATCH: usize = 50;
+const W12_CAPACITY: usize = 100;
+
+/// W12: a producer that could make events as fast as the CPU goes feeds a consumer taking
+/// 10,000 a second for `w12_millis`; the growth of this process's resident memory from the
+/// first second (or tenth of the run) on, sampled every 50 ms. Bytes.
+///
+/// Meant to run alone in a fresh process (see the `--child` argument of the binary).
+pub fn w12<P: Pipeline>(flavor: Flavor, scale: Scale) -> f64 {
+    flavor.run(async move {
+        let pace = Duration::from_secs(1) / W12_RATE as u32;
+        let running = P::slow(W12_CAPACITY, pace, W12_BATCH).await;
+        let run = Duration::from_millis(scale.w12_millis);
+        let settle = (run / 10).min(Duration::from_secs(1));
+        tokio::time::sleep(settle).await;
+        let baseline = resident_bytes();
+        let start = Instant::now();
+        let mut peak = baseline;
+        while start.elapsed() < run {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            peak = peak.max(resident_bytes());
+        }
+        let consumed = P::consumed(&running);
+        let buffered = P::buffered(&running).await;
+        let elapsed = (start.elapsed() + settle).as_secs_f64();
+        let expected = W12_RATE as f64 * elapsed;
+        // The consumer kept (about) its pace, and took no more than it could.
+        assert!(
+            (consumed as f64) <= expected + (W12_CAPACITY + W12_BATCH) as f64,
+            "W12: {consumed} consumed in {elapsed:.1} s, more than 10,000/s"
+        );
+        assert!(
+            consumed as f64 >= expected / 2.0,
+            "W12: only {consumed} consumed in {elapsed:.1} s"
+        );
+        // The producer holds nothing beyond the consumer's demand.
+        assert!(buffered <= W12_CAPACITY as u64, "W12: {buffered} buffered");
+        P::stop(running).await;
+        peak.saturating_sub(baseline) as f64
+    })
 }
 
 /// W1: `w1_calls` sequential increment calls from one caller, after `w1_warmup` of them.

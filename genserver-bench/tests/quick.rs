@@ -4,7 +4,7 @@
 use genserver_bench::results::Results;
 use genserver_bench::subject::{Flavor, Impl};
 use genserver_bench::workloads::{Scale, Workload};
-use genserver_bench::{chart, measure_memory, measure_timed};
+use genserver_bench::{chart, measure_memory, measure_pipeline, measure_timed};
 
 #[test]
 fn every_workload_runs_and_reports() {
@@ -28,11 +28,24 @@ fn every_workload_runs_and_reports() {
             let bytes = measure_memory(imp, flavor, scale);
             assert!(bytes >= 0.0);
             results.push(flavor, Workload::W5, imp, bytes.max(1.0));
+            // The pipelines, for the two implementations that have them.
+            if Workload::W11.applies_to(imp) {
+                let events = measure_timed(imp, Workload::W11, flavor, scale);
+                assert!(events > 0.0, "{imp} W11 on {flavor}: {events}");
+                results.push(flavor, Workload::W11, imp, events);
+                let growth = measure_pipeline(imp, Workload::W12, flavor, scale);
+                assert!(growth >= 0.0);
+                results.push(flavor, Workload::W12, imp, growth);
+            }
         }
     }
     let markdown = results.markdown();
     assert!(markdown.contains("genserver ÷ hand-written"), "{markdown}");
     assert!(markdown.contains("W5"), "{markdown}");
+    assert!(
+        markdown.contains("W11") && markdown.contains("W12"),
+        "{markdown}"
+    );
     let json = results.json();
     assert!(json.contains("\"workload\": \"W3\""), "{json}");
     let svg = chart::svg(&results).unwrap();

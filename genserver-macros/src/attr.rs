@@ -97,15 +97,24 @@ pub(crate) enum Role {
     Info,
     Init,
     Terminate,
+    /// A stage's demand handler.
+    Produce,
+    /// A stage's events handler.
+    Consume,
+    /// What a stage does when one of its subscriptions ends.
+    Cancel,
 }
 
 impl Role {
-    const ALL: [(&'static str, Role); 5] = [
+    const ALL: [(&'static str, Role); 8] = [
         ("call", Role::Call),
         ("cast", Role::Cast),
         ("info", Role::Info),
         ("init", Role::Init),
         ("terminate", Role::Terminate),
+        ("produce", Role::Produce),
+        ("consume", Role::Consume),
+        ("cancel", Role::Cancel),
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -188,6 +197,9 @@ fn misspelled_role(attr: &Attribute) -> Option<String> {
         "handle_call" => Some("call"),
         "handle_cast" => Some("cast"),
         "handle_info" | "handle_continue" => Some("info"),
+        "handle_demand" => Some("produce"),
+        "handle_events" => Some("consume"),
+        "handle_cancel" => Some("cancel"),
         _ => None,
     };
     if let Some(role) = elixir {
@@ -220,7 +232,8 @@ fn misspelled_role(attr: &Attribute) -> Option<String> {
         .find(|(name, _)| edit_distance(&ident, name) == 1)?;
     Some(format!(
         "unknown attribute `#[{ident}]`: did you mean `#[{role}]`? \
-         genserver's method attributes are `#[call]`, `#[cast]`, `#[info]`, `#[init]` and `#[terminate]`"
+         genserver's method attributes are `#[call]`, `#[cast]`, `#[info]`, `#[init]`, \
+         `#[terminate]`, and for stages `#[produce]`, `#[consume]` and `#[cancel]`"
     ))
 }
 

@@ -21,6 +21,19 @@ mod parse;
 mod validate;
 
 /// Turns an inherent `impl` block into a GenServer. See the `genserver` crate for the guide.
+///
+/// Its roles: `#[call]`, `#[cast]`, `#[info]`, `#[init]` and `#[terminate]`. `#[init]` (sync or
+/// `async`, with or without `ctx: &mut Context<Self>`) returns one of four shapes:
+///
+/// ```text
+/// -> Self                       // always starts
+/// -> Result<Self, E>            // Err(e): the start fails with StartError::Init(e)
+/// -> Option<Self>               // None: OTP's :ignore, the start gives StartError::Ignored
+/// -> Result<Option<Self>, E>    // both
+/// ```
+///
+/// (`Self` or the type's own name; an alias of `Result` such as `anyhow::Result<Self>` in place
+/// of either `Result`.) The `genserver` crate documents this macro with a runnable example.
 #[proc_macro_attribute]
 pub fn genserver(args: TokenStream, item: TokenStream) -> TokenStream {
     genserver_impl(args.into(), item.into()).into()

@@ -32,6 +32,78 @@ pub(crate) struct Server {
     pub(crate) stubs: Vec<Stub>,
     /// The start argument of a rejected `#[init]`, so that `start(args)` still type-checks.
     pub(crate) init_stub: Option<Type>,
+    /// Its roles in a pipeline, if it is a stage.
+    pub(crate) stage: Stage,
+}
+
+/// A server's roles in a pipeline (Elixir's GenStage): a producer has a `#[produce]`, a
+/// consumer a `#[consume]`, a producer-consumer a `#[consume]` that returns events.
+#[derive(Default)]
+pub(crate) struct Stage {
+    pub(crate) produce: Option<Produce>,
+    pub(crate) consume: Option<Consume>,
+    pub(crate) cancel: Option<CancelHook>,
+}
+
+impl Stage {
+    /// The type of the events it emits, if it is a producer (or producer-consumer).
+    pub(crate) fn out(&self) -> Option<&Type> {
+        match (&self.produce, &self.consume) {
+            (Some(produce), _) => Some(&produce.event),
+            (None, Some(consume)) => consume.output.as_ref(),
+            (None, None) => None,
+        }
+    }
+
+    /// Whether it is a producer-consumer: its events come from its `#[consume]`.
+    pub(crate) fn relays(&self) -> bool {
+        self.produce.is_none()
+            && self
+                .consume
+                .as_ref()
+                .is_some_and(|consume| consume.output.is_some())
+    }
+
+    pub(crate) fn is_stage(&self) -> bool {
+        self.produce.is_some() || self.consume.is_some()
+    }
+}
+
+/// The `#[produce]` method: `fn demand(&mut self, demand: usize) -> Vec<E>`.
+pub(crate) struct Produce {
+    pub(crate) method: Ident,
+    pub(crate) is_async: bool,
+    /// `E`.
+    pub(crate) event: Type,
+    pub(crate) params: Vec<RoleParam>,
+}
+
+/// The `#[consume]` method: `fn events(&mut self, events: Vec<E>)`, or `-> Vec<O>` for a
+/// producer-consumer.
+pub(crate) struct Consume {
+    pub(crate) method: Ident,
+    pub(crate) is_async: bool,
+    /// `E`.
+    pub(crate) event: Type,
+    /// `O`, for a producer-consumer.
+    pub(crate) output: Option<Type>,
+    pub(crate) params: Vec<RoleParam>,
+}
+
+/// The `#[cancel]` method: `fn on_cancel(&mut self, cancelled: Cancelled)`.
+pub(crate) struct CancelHook {
+    pub(crate) method: Ident,
+    pub(crate) is_async: bool,
+    pub(crate) params: Vec<RoleParam>,
+}
+
+/// A parameter of a stage role's method.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum RoleParam {
+    /// What the role is called with: the demand, the events, the cancel notice.
+    Value,
+    /// `ctx: &mut Context<Self>`.
+    Ctx,
 }
 
 /// The client-side signature of a rejected handler.
@@ -111,6 +183,9 @@ pub(crate) struct Init {
     /// Whether the start argument comes before the context (the order the method wants).
     pub(crate) params: Vec<InitParam>,
     pub(crate) error: InitError,
+    /// `-> Option<Self>` or `-> Result<Option<Self>, E>`: init may decline to start the server
+    /// (`None`, OTP's `:ignore`).
+    pub(crate) ignores: bool,
 }
 
 pub(crate) enum InitParam {

@@ -209,6 +209,197 @@ fn init_terminate_and_deferred_reply() {
     ));
 }
 
+/// An init that may fail and may decline to start the server (OTP's `:ignore`).
+#[test]
+fn init_that_may_ignore() {
+    insta::assert_snapshot!(expand(
+        quote!(),
+        quote! {
+            impl Worker {
+                #[init]
+                fn init(config: Config) -> Result<Option<Self>, ConfigError> {
+                    if !config.enabled {
+                        return Ok(None);
+                    }
+                    Ok(Some(Worker { config: config.check()? }))
+                }
+
+                #[call]
+                pub fn queue(&self) -> String {
+                    self.config.queue.clone()
+                }
+            }
+        }
+    ));
+}
+
+/// Every return type of `#[init]`: the error type `start` reports, and what the generated
+/// `init` makes of the user's value (wrapped in `Some` unless it is an `Option` already).
+#[test]
+fn every_return_type_of_init() {
+    let cases = [
+        (
+            quote!(Self),
+            "Infallible",
+            "Ok(::genserver::__private::Some(",
+        ),
+        (
+            quote!(Counter),
+            "Infallible",
+            "Ok(::genserver::__private::Some(",
+        ),
+        (quote!(Option<Self>), "Infallible", "Ok(Self::init(args))"),
+        (
+            quote!(std::option::Option<Counter>),
+            "Infallible",
+            "Ok(Self::init(args))",
+        ),
+        (quote!(Result<Self, Bad>), "Bad", "Result::map("),
+        (
+            quote!(Result<Option<Self>, Bad>),
+            "Bad",
+            "{ Self::init(args) }",
+        ),
+        (quote!(anyhow::Result<Self>), "InitResult", "Result::map("),
+        (
+            quote!(anyhow::Result<Option<Self>>),
+            "InitResult",
+            "{ Self::init(args) }",
+        ),
+    ];
+    for (ret, error, body) in cases {
+        let code = genserver_impl(
+            quote!(),
+            quote! {
+                impl Counter {
+                    #[init]
+                    fn init(args: u8) -> #ret { todo!() }
+                    #[call]
+                    fn get(&self) -> u8 { 0 }
+                }
+            },
+        )
+        .to_string()
+        .replace(' ', "");
+        assert!(!code.contains("compile_error"), "{ret}: {code}");
+        let init_error = code
+            .split("typeInitError=")
+            .nth(1)
+            .and_then(|rest| rest.split(';').next())
+            .expect("an InitError");
+        assert!(
+            init_error.contains(error),
+            "{ret}: InitError = {init_error}"
+        );
+        assert!(
+            code.contains(&body.replace(' ', "")),
+            "{ret}: no `{body}` in {code}"
+        );
+    }
+}
+
+#[test]
+fn init_returning_another_shape_is_refused_at_its_return_type() {
+    for ret in [
+        quote!(Option<Result<Self, Bad>>),
+        quote!(Option<anyhow::Result<Self>>),
+    ] {
+        let messages = errors(
+            quote!(),
+            quote!(impl Counter { #[init] fn init(args: u8) -> #ret { todo!() } }),
+        );
+        assert_eq!(messages.len(), 1, "{ret}: {messages:#?}");
+        assert!(
+            messages[0].contains("returns `Result<Option<Self>, E>`")
+                && messages[0].contains("not `Option<Result<Self, E>>`"),
+            "{ret}: {messages:#?}"
+        );
+    }
+    for ret in [
+        quote!(Box<Self>),
+        quote!(Option<Option<Self>>),
+        quote!(Result<Result<Self, Bad>, Bad>),
+        quote!(Result<Option<Bad>, Bad>),
+        quote!(Option<Self, Bad>),
+        quote!(Option),
+        quote!((Self, u8)),
+    ] {
+        let messages = errors(
+            quote!(),
+            quote!(impl Counter { #[init] fn init(args: u8) -> #ret { todo!() } }),
+        );
+        assert_eq!(messages.len(), 1, "{ret}: {messages:#?}");
+        assert!(
+            messages[0].contains("`-> Option<Self>` when it may decline to start the server"),
+            "{ret}: {messages:#?}"
+        );
+    }
+}
+
+#[test]
+fn producer() {
+    insta::assert_snapshot!(expand(
+        quote!(),
+        quote! {
+            impl Numbers {
+                /// Called with the demand of all subscribers.
+                #[produce]
+                pub fn demand(&mut self, demand: usize) -> Vec<u64> {
+                    let events = (self.next..self.next + demand as u64).collect();
+                    self.next += demand as u64;
+                    events
+                }
+
+                #[cast]
+                pub fn push(&mut self, n: u64, ctx: &mut Context<Self>) {
+                    ctx.emit(vec![n]);
+                }
+            }
+        }
+    ));
+}
+
+#[test]
+fn producer_consumer_and_consumer() {
+    insta::assert_snapshot!(expand(
+        quote!(),
+        quote! {
+            impl Double {
+                #[consume]
+                pub async fn events(&mut self, events: Vec<u64>, ctx: &mut Context<Self>) -> Vec<u64> {
+                    let _ = ctx;
+                    events.into_iter().map(|n| n * 2).collect()
+                }
+
+                #[cancel]
+                fn on_cancel(&mut self, cancelled: Cancelled) {
+                    let _ = cancelled;
+                }
+            }
+        }
+    ));
+}
+
+#[test]
+fn stage_roles_are_checked_together() {
+    let messages = errors(
+        quote!(),
+        quote! {
+            impl Stage {
+                #[produce]
+                fn demand(&mut self, demand: usize) -> Vec<u64> { vec![] }
+                #[produce]
+                fn again(&mut self, demand: usize) -> Vec<u64> { vec![] }
+                #[consume]
+                fn events(&mut self, event: u64) {}
+            }
+        },
+    );
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    assert!(messages[0].contains("one `#[produce]`"), "{messages:#?}");
+    assert!(messages[1].contains("as a `Vec`"), "{messages:#?}");
+}
+
 #[test]
 fn every_error_of_an_impl_is_reported_together() {
     let messages = errors(
@@ -328,6 +519,9 @@ mod fuzz {
         "#[info]",
         "#[init]",
         "#[terminate]",
+        "#[produce]",
+        "#[consume]",
+        "#[cancel]",
         "#[calll]",
         "#[call(x)]",
         "#[doc = \"d\"]",
@@ -357,12 +551,19 @@ mod fuzz {
         "reply: ReplyTo<u8>",
         "reason: &ExitReason",
         "args: Config",
+        "demand: usize",
+        "events: Vec<u64>",
+        "-> Vec<u64>",
+        "cancelled: Cancelled",
         "_: Tick",
         "<T>",
         "where T: Send",
         "-> u8",
         "-> Self",
         "-> Result<Self, E>",
+        "-> Option<Self>",
+        "-> Result<Option<Self>, E>",
+        "-> Option<Result<Self, E>>",
         "-> &str",
         "-> impl Send",
         "{}",

@@ -10,7 +10,7 @@ use crate::model::{Kind, Reply, Server};
 
 /// Names the macro adds to the server type and to its handle.
 const ON_SERVER: [&str; 3] = ["start", "options", "whereis"];
-const ON_HANDLE: [&str; 3] = ["with_timeout", "from_name", "inner"];
+const ON_HANDLE: [&str; 4] = ["with_timeout", "from_name", "inner", "reserve"];
 
 /// Adds the cross-method problems to those `parse` found. Each handler at fault is removed
 /// from the model, so that the model left can still be expanded next to the errors (the
@@ -102,6 +102,33 @@ pub(crate) fn server((mut server, mut errors): (Server, Errors)) -> (Server, Err
                 }
             }
         }
+    }
+
+    // A stage's roles that do not go together.
+    let stage = &mut server.stage;
+    if let (Some(produce), Some(consume)) = (&stage.produce, &stage.consume)
+        && consume.output.is_some()
+    {
+        errors.spanned(
+            &produce.method,
+            format_args!(
+                "`{}` is a producer-consumer: its `#[consume]` `{}` returns the events it emits, \
+                 so it has no demand handler; remove this `#[produce]` (or make `{}` return \
+                 nothing, for a producer that also consumes)",
+                server.ident, consume.method, consume.method
+            ),
+        );
+        stage.produce = None;
+    }
+    if let Some(cancel) = &stage.cancel
+        && !stage.is_stage()
+    {
+        errors.spanned(
+            &cancel.method,
+            "`#[cancel]` is called when a subscription of a stage ends, and this server has no \
+             `#[produce]` or `#[consume]`: it has no subscriptions",
+        );
+        stage.cancel = None;
     }
 
     let mut index = 0;

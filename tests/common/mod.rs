@@ -23,7 +23,7 @@ pub enum Outcome {
     Fail,
     /// Init fails after this long (OTP's `supervisor_deadlock`, which fails in 2 s).
     FailAfter(Duration),
-    /// The start is ignored (OTP's `ignore`): the start gives `StartError::Ignored`.
+    /// Init returns `Ok(None)` (OTP's `ignore`): the start gives `StartError::Ignored`.
     Ignore,
 }
 
@@ -75,9 +75,10 @@ pub struct Worker {
 #[genserver]
 impl Worker {
     #[init]
-    async fn init(args: WorkerArgs) -> Result<Self, String> {
+    async fn init(args: WorkerArgs) -> Result<Option<Self>, String> {
         match args.outcome {
-            Outcome::Start | Outcome::Ignore => {}
+            Outcome::Start => {}
+            Outcome::Ignore => return Ok(None),
             Outcome::Fail => return Err(format!("{} cannot start", args.id)),
             Outcome::FailAfter(delay) => {
                 tokio::time::sleep(delay).await;
@@ -85,11 +86,11 @@ impl Worker {
             }
         }
         args.log.lock().unwrap().push(format!("start {}", args.id));
-        Ok(Worker {
+        Ok(Some(Worker {
             id: args.id,
             log: args.log,
             slow_terminate: args.slow_terminate,
-        })
+        }))
     }
 
     #[call]
@@ -194,12 +195,7 @@ impl Child {
                 outcome,
                 slow_terminate,
             };
-            async move {
-                if outcome == Outcome::Ignore {
-                    return Err(StartError::Ignored);
-                }
-                options.start(args).await
-            }
+            options.start(args)
         })
     }
 }

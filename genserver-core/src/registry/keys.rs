@@ -179,7 +179,10 @@ where
         }
         {
             let mut shard = self.entries.write(&key);
-            let entries = shard.get_or_insert_with(key.clone(), Vec::new);
+            // Room for one entry: most keys have one (every key of a unique registry), and a
+            // first push into `Vec::new()` would take room for four, where lookups then miss the
+            // cache more often in a large registry.
+            let entries = shard.get_or_insert_with(key.clone(), || Vec::with_capacity(1));
             if exclusive {
                 // Entries of an exiting server are about to go: they do not hold the key.
                 entries.retain(|(holder, _)| !holder.shared().is_closed());

@@ -27,10 +27,51 @@ pub trait GenServer: Send + Sized + 'static {
     type Ref: From<ServerRef<Self>> + AsRef<ServerRef<Self>> + Clone + Send + Sync + 'static;
 
     /// Builds the state from the start arguments, before the server handles any message.
+    ///
+    /// - `Ok(Some(state))`: the server runs with `state`;
+    /// - `Ok(None)`: the server does not run (OTP's `:ignore`): `start` returns
+    ///   [`StartError::Ignored`](crate::StartError::Ignored) and the name, if any, is free
+    ///   again; a supervisor keeps a static child that ignored as not running, and drops a
+    ///   dynamic one;
+    /// - `Err(error)`: the start fails with [`StartError::Init`](crate::StartError::Init).
+    ///
+    /// `#[genserver]` generates it from the `#[init]` method, which may return `Self`,
+    /// `Result<Self, E>`, `Option<Self>` or `Result<Option<Self>, E>` (or an alias of `Result`
+    /// such as `anyhow::Result<Self>`), wrapping a plain state in `Some`; without `#[init]`,
+    /// the start argument is the state. An impl written by hand whose server always runs
+    /// returns `Ok(Some(state))`.
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    ///
+    /// struct Worker { queue: String }
+    ///
+    /// #[genserver]
+    /// impl Worker {
+    ///     /// No queue configured: nothing to do, so no server (OTP's `:ignore`).
+    ///     #[init]
+    ///     fn init(queue: Option<String>) -> Option<Self> {
+    ///         Some(Worker { queue: queue? })
+    ///     }
+    ///
+    ///     #[call]
+    ///     fn queue(&self) -> String { self.queue.clone() }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let ignored = Worker::options().name("worker").start(None).await;
+    /// assert!(matches!(ignored, Err(StartError::Ignored)));
+    /// assert!(Worker::whereis("worker").is_none());
+    ///
+    /// let worker = Worker::options().name("worker").start(Some("jobs".into())).await.unwrap();
+    /// assert_eq!(worker.queue().await.unwrap(), "jobs");
+    /// # }
+    /// ```
     fn init(
         args: Self::Args,
         ctx: &mut Context<Self>,
-    ) -> impl Future<Output = Result<Self, Self::InitError>> + Send;
+    ) -> impl Future<Output = Result<Option<Self>, Self::InitError>> + Send;
 
     /// Handles one message: the generated dispatch from message to method.
     fn handle(
@@ -117,8 +158,7 @@ impl<S: GenServer> Behaviour for S {
         args: S::Args,
         ctx: &mut Context<S>,
     ) -> impl Future<Output = Result<Option<S>, S::InitError>> + Send {
-        let init = <S as GenServer>::init(args, ctx);
-        async move { init.await.map(Some) }
+        <S as GenServer>::init(args, ctx)
     }
 
     #[inline(always)]

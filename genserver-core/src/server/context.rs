@@ -6,6 +6,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use super::handle::Direct;
+use super::roles::Roles;
 use super::{GenServer, Info, InfoMessage, ServerRef};
 use crate::ExitReason;
 use crate::process::{Down, Exit, MonitorRef, Pid, ServerId, Shared, Signal, watchers};
@@ -58,14 +59,23 @@ pub struct Context<S: GenServer> {
     stop: Option<Box<ExitReason>>,
     /// Monitors held, exits trapped; allocated by the first `monitor`, `link` or `trap_exits`.
     signals: Option<Box<Signals<S>>>,
+    /// The state of the server's stage roles (producer, consumer), if it has any.
+    pub(crate) roles: Option<Box<Roles>>,
+}
+
+/// A monitor this server holds: the server it watches and, for a monitor of the runtime's own
+/// (a stage's on its peers), how its `Down` becomes a message.
+struct Monitor<S: GenServer> {
+    target: Weak<Shared>,
+    into: Option<fn(Down) -> S::Msg>,
 }
 
 /// A server's side of its monitors and links.
 struct Signals<S: GenServer> {
     /// This server's own `Pid`, which the servers it watches keep.
     me: Pid,
-    /// The monitors this server holds, each with the server it watches.
-    monitors: HashMap<MonitorRef, Weak<Shared>>,
+    /// The monitors this server holds.
+    monitors: HashMap<MonitorRef, Monitor<S>>,
     /// Set by the first `monitor`: how a `Down` becomes a message (`Info<Down>`).
     down_into: Option<fn(Down) -> S::Msg>,
     /// Set while trapping exits: how an exit signal becomes a message (`Info<Exit>`).
@@ -82,7 +92,18 @@ impl<S: GenServer> Context<S> {
             continues: None,
             stop: None,
             signals: None,
+            roles: None,
         }
+    }
+
+    /// This server's bound handle.
+    pub(crate) fn direct(&self) -> &Direct<S> {
+        &self.server
+    }
+
+    /// Whether a handler has asked the server to stop.
+    pub(crate) fn stopping(&self) -> bool {
+        self.stop.is_some()
     }
 
     fn signals(&mut self) -> &mut Signals<S> {
@@ -171,12 +192,26 @@ impl<S: GenServer> Context<S> {
     where
         S: Info<Down>,
     {
+        self.signals().down_into = Some(<S as Info<Down>>::into_msg);
+        self.add_monitor(other, None)
+    }
+
+    /// A monitor of the runtime's own, whose `Down` becomes the message `into` makes of it
+    /// (whether or not the server handles `Down`s itself).
+    pub(crate) fn monitor_into(&mut self, other: &Pid, into: fn(Down) -> S::Msg) -> MonitorRef {
+        self.add_monitor(other, Some(into))
+    }
+
+    fn add_monitor(&mut self, other: &Pid, into: Option<fn(Down) -> S::Msg>) -> MonitorRef {
         let monitor = MonitorRef::next();
         let signals = self.signals();
-        signals.down_into = Some(<S as Info<Down>>::into_msg);
-        signals
-            .monitors
-            .insert(monitor, Arc::downgrade(other.shared()));
+        signals.monitors.insert(
+            monitor,
+            Monitor {
+                target: Arc::downgrade(other.shared()),
+                into,
+            },
+        );
         if !watchers::add_monitor(other.shared(), monitor, &signals.me) {
             // Already gone: the `Down` comes through the mailbox all the same.
             self.server.signal(Signal::Down(Down {
@@ -199,7 +234,7 @@ impl<S: GenServer> Context<S> {
         else {
             return false;
         };
-        if let Some(target) = target.upgrade() {
+        if let Some(target) = target.target.upgrade() {
             watchers::remove_monitor(&target, monitor);
         }
         true
@@ -303,7 +338,15 @@ impl<S: GenServer> Control<S> for Context<S> {
         match signal {
             Signal::Down(down) => match (signals.monitors.remove(&down.monitor), signals.down_into)
             {
-                (Some(_), Some(down_into)) => Accepted::Msg(down_into(down)),
+                (
+                    Some(Monitor {
+                        into: Some(into), ..
+                    }),
+                    _,
+                ) => Accepted::Msg(into(down)),
+                (Some(Monitor { into: None, .. }), Some(down_into)) => {
+                    Accepted::Msg(down_into(down))
+                }
                 _ => Accepted::Ignored,
             },
             Signal::Exit(exit) => {
@@ -337,7 +380,7 @@ impl<S: GenServer> Drop for Context<S> {
     /// The monitors this server held die with it (OTP removes a dead watcher's monitors).
     fn drop(&mut self) {
         if let Some(signals) = &self.signals {
-            for (monitor, target) in &signals.monitors {
+            for (monitor, Monitor { target, .. }) in &signals.monitors {
                 if let Some(target) = target.upgrade() {
                     watchers::remove_monitor(&target, *monitor);
                 }

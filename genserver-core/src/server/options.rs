@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::handle::{DEFAULT_CALL_TIMEOUT, Direct};
+use super::roles::Roles;
 use super::{Context, GenServer, ServerRef};
 use crate::process::Shared;
 #[cfg(feature = "observer")]
@@ -46,6 +47,8 @@ pub struct Options<S: GenServer> {
     start_timeout: Option<Duration>,
     mailbox_capacity: Option<usize>,
     name: Option<Name>,
+    /// The stage roles' options (dispatcher, buffer), set by `stage/`.
+    pub(crate) roles: Option<Box<Roles>>,
     /// How the observer asks for the state's `Debug` text (`observe_state`).
     #[cfg(feature = "observer")]
     debug_state: Option<fn(&Direct<S>) -> live::StateFn>,
@@ -59,6 +62,7 @@ impl<S: GenServer> Default for Options<S> {
             start_timeout: None,
             mailbox_capacity: None,
             name: None,
+            roles: None,
             #[cfg(feature = "observer")]
             debug_state: None,
             server: PhantomData,
@@ -247,7 +251,8 @@ impl<S: GenServer> Options<S> {
         );
         // Under the test guard of its starter, if any (`genserver::testing`).
         crate::process::test_guard::on_start(|| server.pid(self.call_timeout));
-        let ctx = Context::new(server.clone(), self.call_timeout);
+        let mut ctx = Context::new(server.clone(), self.call_timeout);
+        ctx.roles = self.roles;
         let task = tokio::spawn(run::<S>(shared.clone(), ctx, name, receiver, args, started));
         // Only this function sets it, once, right after the spawn.
         shared.set_task(task);

@@ -145,7 +145,7 @@ impl GenServer for Supervisor {
     async fn init(
         builder: SupervisorBuilder,
         ctx: &mut Context<Self>,
-    ) -> Result<Self, SupervisorError> {
+    ) -> Result<Option<Self>, SupervisorError> {
         ctx.trap_exits(true);
         let mut supervisor = Supervisor {
             strategy: builder.strategy,
@@ -182,7 +182,7 @@ impl GenServer for Supervisor {
             };
             supervisor.children.push(Child::new(spec, status, false));
         }
-        Ok(supervisor)
+        Ok(Some(supervisor))
     }
 
     async fn handle(&mut self, msg: SupervisorMsg, ctx: &mut Context<Self>) {

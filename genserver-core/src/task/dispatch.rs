@@ -147,6 +147,7 @@ fn runtime_request<S: Behaviour>(
     let plain = |msg| Ok(Some((msg, ())));
     match mail {
         Mail::Msg(msg) => plain(msg),
+        Mail::Protocol(msg) => plain(*msg),
         #[cfg(feature = "tracing")]
         Mail::Traced(traced) => {
             let (msg, cause) = *traced;

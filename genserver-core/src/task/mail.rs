@@ -8,6 +8,10 @@ use crate::reply::ReplySender;
 /// What goes through a mailbox: the server's own messages, and requests of the runtime.
 pub(crate) enum Mail<S: Behaviour> {
     Msg(S::Msg),
+    /// A server message of the stage protocol (demand, events, subscriptions): handled as
+    /// `Msg`, but it takes no room in a bounded mailbox and is never refused, as a signal.
+    /// Boxed, as `Stop`: a second unboxed message would widen every slot by a tag.
+    Protocol(Box<S::Msg>),
     /// `stop()`: stop with `ExitReason::Normal`, and answer once the server has exited. Not
     /// boxed: the reply channel is one word, and `stop` is what most servers end with.
     StopNormal(ReplySender<()>),

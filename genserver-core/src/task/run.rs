@@ -44,6 +44,11 @@ impl Drop for DoneGuard {
         // From here on the reason is what monitors and `exited` see; a task dropped without
         // one was aborted: killed.
         self.shared.seal_reason();
+        // Senders waiting for room in a bounded mailbox (`reserve`) learn it is gone, however
+        // the task ended.
+        if let Some(room) = &self.shared.room {
+            room.close();
+        }
         if let Some(name) = &self.name {
             name.unregister(self.shared.id);
         }

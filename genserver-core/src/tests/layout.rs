@@ -31,8 +31,8 @@ impl GenServer for Tally {
     type Ref = ServerRef<Tally>;
     const INIT_IS_TRIVIAL: bool = true;
 
-    async fn init(args: Tally, _: &mut Context<Self>) -> Result<Self, Self::InitError> {
-        Ok(args)
+    async fn init(args: Tally, _: &mut Context<Self>) -> Result<Option<Self>, Self::InitError> {
+        Ok(Some(args))
     }
 
     fn handle_now(&mut self, msg: TallyMsg, _: &mut Context<Self>) -> Option<TallyMsg> {

@@ -63,7 +63,7 @@ impl GenServer for Probe {
     type InitError = String;
     type Ref = ServerRef<Probe>;
 
-    async fn init(args: ProbeArgs, ctx: &mut Context<Self>) -> Result<Self, String> {
+    async fn init(args: ProbeArgs, ctx: &mut Context<Self>) -> Result<Option<Self>, String> {
         if args.fail_init {
             return Err(format!("{} refused to start", args.label));
         }
@@ -74,11 +74,11 @@ impl GenServer for Probe {
             .lock()
             .unwrap()
             .push(format!("start {}", args.label));
-        Ok(Probe {
+        Ok(Some(Probe {
             args,
             downs: Vec::new(),
             exits: Vec::new(),
-        })
+        }))
     }
 
     async fn handle(&mut self, msg: ProbeMsg, ctx: &mut Context<Self>) {
@@ -199,4 +199,5 @@ mod links;
 mod monitors;
 mod names;
 mod races;
+mod stages;
 mod supervisor;

@@ -43,6 +43,13 @@ impl Cx<'_> {
         if let Some(arg) = server.init.as_ref().and_then(|init| init.arg.as_ref()) {
             types.push(arg);
         }
+        // The events a stage emits and consumes.
+        let stage = &server.stage;
+        types.extend(stage.produce.as_ref().map(|produce| &produce.event));
+        if let Some(consume) = &stage.consume {
+            types.push(&consume.event);
+            types.extend(consume.output.as_ref());
+        }
         let checks = types.into_iter().map(|ty| {
             let span = ty.span();
             let check = respan(quote!(#rt::assert_message), span);

@@ -33,9 +33,15 @@ impl Cx<'_> {
                 " Starts a `{0}` with `args` as its state and returns its handle.",
                 server.ident,
             ),
-            Some(init) => format!(
+            Some(init) if !init.ignores => format!(
                 " Starts a `{0}`: runs `{0}::{1}(args)` in the new server and returns the handle \
                  once it succeeded.",
+                server.ident, init.method,
+            ),
+            Some(init) => format!(
+                " Starts a `{0}`: runs `{0}::{1}(args)` in the new server and returns the handle \
+                 once it succeeded. When it returns `None` (OTP's `:ignore`), no server runs and \
+                 the start is `Err(StartError::Ignored)`.",
                 server.ident, init.method,
             ),
         };

@@ -48,7 +48,10 @@ impl Cx<'_> {
             .iter()
             .map(|handler| self.dispatch_arm(handler));
         let phantom_arm = self.phantom_arm();
-        let ctx_param = if server.handlers.iter().any(Handler::uses_ctx) {
+        let stage_arms = self.stage_arms();
+        let stage_name_arms = self.stage_name_arms();
+        let ctx_param = if server.handlers.iter().any(Handler::uses_ctx) || server.stage.is_stage()
+        {
             quote!(#local_ctx)
         } else {
             quote!(_)
@@ -92,6 +95,7 @@ impl Cx<'_> {
                 ) {
                     match #local_msg {
                         #(#arms)*
+                        #stage_arms
                         #phantom_arm
                     }
                 }
@@ -101,6 +105,7 @@ impl Cx<'_> {
                 fn message_name(#local_msg: &#msg #ty_generics) -> &'static #rt::str {
                     match *#local_msg {
                         #(#name_arms)*
+                        #stage_name_arms
                         #phantom_arm
                     }
                 }
@@ -160,6 +165,7 @@ impl Cx<'_> {
             }
         });
         let phantom_arm = self.phantom_arm();
+        let stage_arms = self.stage_later_arms();
         quote! {
             fn handle_now(
                 &mut self,
@@ -168,6 +174,7 @@ impl Cx<'_> {
             ) -> #rt::Option<#msg #ty_generics> {
                 match #local_msg {
                     #(#arms)*
+                    #stage_arms
                     #phantom_arm
                 }
             }

@@ -3,8 +3,10 @@
 //!
 //! ```text
 //! type Args = Config;                 // `Self` without `#[init]`
-//! type InitError = ConfigError;       // `Infallible` for `-> Self` or no `#[init]`
-//! async fn init(args, ctx) -> Result<Self, Self::InitError> { Self::init(args, ctx).await }
+//! type InitError = ConfigError;       // `Infallible` for `-> Self`, `-> Option<Self>` or no `#[init]`
+//! async fn init(args, ctx) -> Result<Option<Self>, Self::InitError> {
+//!     Result::map(Self::init(args, ctx).await, Some)     // `Self::init(..)` as it is for an `Option`
+//! }
 //! async fn terminate(&mut self, reason, ctx) { Self::terminate(self, reason).await }
 //! ```
 
@@ -47,7 +49,7 @@ impl Cx<'_> {
                 async fn init(
                     _: Self::Args,
                     _: &mut #rt::Context<Self>,
-                ) -> #rt::Result<Self, Self::InitError> {
+                ) -> #rt::Result<#rt::Option<Self>, Self::InitError> {
                     ::core::unreachable!("`#[genserver]` rejected this `#[init]`")
                 }
             };
@@ -58,14 +60,15 @@ impl Cx<'_> {
             arg,
             params,
             error,
+            ignores,
         }) = &self.server.init
         else {
             return quote! {
                 async fn init(
                     #args: Self::Args,
                     _: &mut #rt::Context<Self>,
-                ) -> #rt::Result<Self, Self::InitError> {
-                    #rt::Ok(#args)
+                ) -> #rt::Result<#rt::Option<Self>, Self::InitError> {
+                    #rt::Ok(#rt::Some(#args))
                 }
             };
         };
@@ -84,15 +87,19 @@ impl Cx<'_> {
             quote!(_)
         };
         let call = awaited(quote!(Self::#method(#(#call_args),*)), *is_async);
-        let body = match error {
-            InitError::Infallible => quote!(#rt::Ok(#call)),
-            InitError::Typed(_) | InitError::Alias(_) => call,
+        let body = match (error, ignores) {
+            (InitError::Infallible, false) => quote!(#rt::Ok(#rt::Some(#call))),
+            (InitError::Infallible, true) => quote!(#rt::Ok(#call)),
+            (InitError::Typed(_) | InitError::Alias(_), false) => {
+                quote!(#rt::Result::map(#call, #rt::Some))
+            }
+            (InitError::Typed(_) | InitError::Alias(_), true) => call,
         };
         quote! {
             async fn init(
                 #args_param: Self::Args,
                 #ctx_param: &mut #rt::Context<Self>,
-            ) -> #rt::Result<Self, Self::InitError> {
+            ) -> #rt::Result<#rt::Option<Self>, Self::InitError> {
                 #body
             }
         }

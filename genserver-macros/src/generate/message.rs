@@ -67,11 +67,13 @@ impl Cx<'_> {
             }
         });
         let phantom = self.phantom_variant();
+        let stage = self.stage_variants();
         quote! {
             #[doc = #doc]
             #allow
             #vis enum #msg #generics #where_clause {
                 #(#variants,)*
+                #stage
                 #phantom
             }
         }

@@ -26,7 +26,9 @@
 //! - `dispatch`: the `GenServer` impl (`handle_now`, `handle`, `message_name`);
 //! - `lifecycle`: its `Args`, `InitError`, `init` and `terminate`;
 //! - `handle`: `CounterRef` and its client methods;
+//! - `permit`: `CounterPermit`, room reserved in a bounded mailbox, with the cast methods;
 //! - `constructors`: `Counter::start`, `options` and `whereis`;
+//! - `roles`: a stage's protocol variants and its `Produce`, `ProducerOf`, `Consume` impls.
 //! - `remote`: with `#[genserver(remote)]`, the serde checks, the argument structs and the
 //!   `RemoteMessage` impl of `CounterMsg`.
 
@@ -42,6 +44,8 @@ mod dispatch;
 mod handle;
 mod lifecycle;
 mod message;
+mod permit;
+mod roles;
 mod remote;
 
 /// All the generated items.
@@ -54,6 +58,8 @@ pub(crate) fn server(server: &Server) -> TokenStream {
     let handle = cx.handle();
     let constructors = cx.constructors();
     let message_checks = cx.message_checks();
+    let permit = cx.permit();
+    let roles = cx.stage_impls();
     let remote = cx.remote_items();
     quote! {
         #item
@@ -61,7 +67,9 @@ pub(crate) fn server(server: &Server) -> TokenStream {
         #message_enum
         #gen_server
         #infos
+        #roles
         #handle
+        #permit
         #constructors
         #remote
     }

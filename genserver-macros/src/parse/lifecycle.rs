@@ -1,6 +1,7 @@
-//! `#[init]` (its start argument, its context, how it fails: `-> Self`, `-> Result<Self, E>` or an
-//! alias of `Result`) into an `Init`, and `#[terminate]` (its reason and context) into a
-//! `Terminate`.
+//! `#[init]` (its start argument, its context, and what it returns: `-> Self`, `-> Option<Self>`
+//! when it may ignore the start, `-> Result<Self, E>` or `-> Result<Option<Self>, E>` when it
+//! can fail, or an alias of `Result` in place of either `Result`) into an `Init`, and
+//! `#[terminate]` (its reason and context) into a `Terminate`.
 
 use syn::visit::Visit;
 use syn::{FnArg, GenericArgument, ImplItemFn, PathArguments, ReceiverKind, ReturnType, Type};
@@ -51,16 +52,14 @@ impl Cx<'_> {
             arg = Some(self.owned((*input.ty).clone(), Usage::Argument));
             params.push(InitParam::Arg);
         }
-        const RETURNS: &str = "`#[init]` returns the new state: `-> Self`, or `-> Result<Self, E>` \
-                               when it can fail";
-        let error = match &sig.output {
+        let (error, ignores) = match &sig.output {
             ReturnType::Default => {
                 self.errors.spanned(&sig.ident, RETURNS);
-                InitError::Infallible
+                (InitError::Infallible, false)
             }
-            ReturnType::Type(_, ret) => self.init_error(ret).unwrap_or_else(|| {
-                self.errors.spanned(ret, RETURNS);
-                InitError::Infallible
+            ReturnType::Type(_, ret) => self.init_return(ret).unwrap_or_else(|message| {
+                self.errors.spanned(ret, message);
+                (InitError::Infallible, false)
             }),
         };
         if self.errors_count() != errors_before {
@@ -80,33 +79,53 @@ impl Cx<'_> {
             arg,
             params,
             error,
+            ignores,
         })
     }
 
-    fn init_error(&mut self, ret: &Type) -> Option<InitError> {
-        if self.is_self(ret) {
-            return Some(InitError::Infallible);
+    /// How an `#[init]` returning `ret` fails, and whether it may ignore the start; or what to
+    /// tell the user about `ret`.
+    fn init_return(&mut self, ret: &Type) -> Result<(InitError, bool), &'static str> {
+        if let Some(ignores) = self.state_or_ignore(ret) {
+            return Ok((InitError::Infallible, ignores));
         }
-        let segment = last_segment(ret)?;
-        if segment.ident != "Result" {
-            return None;
+        match wrapped_in(ret) {
+            Some((outer, types)) if outer == "Option" => match types.as_slice() {
+                [inner] if wrapped_in(inner).is_some_and(|(name, _)| name == "Result") => {
+                    Err(OPTION_OF_RESULT)
+                }
+                _ => Err(RETURNS),
+            },
+            Some((outer, types)) if outer == "Result" => match types.as_slice() {
+                [ok, error] => match self.state_or_ignore(ok) {
+                    Some(ignores) => Ok((InitError::Typed((*error).clone()), ignores)),
+                    None => Err(RETURNS),
+                },
+                // An alias of `Result` with its error type fixed (`anyhow::Result<Self>`).
+                [ok] => match self.state_or_ignore(ok) {
+                    Some(ignores) => Ok((
+                        InitError::Alias(self.owned(ret.clone(), Usage::Reply)),
+                        ignores,
+                    )),
+                    None => Err(RETURNS),
+                },
+                _ => Err(RETURNS),
+            },
+            _ => Err(RETURNS),
         }
-        let PathArguments::AngleBracketed(args) = &segment.arguments else {
-            return None;
-        };
-        let types: Vec<&Type> = args
-            .args
-            .iter()
-            .filter_map(|arg| match arg {
-                GenericArgument::Type(ty) => Some(ty),
+    }
+
+    /// `Some(false)` for `Self`, `Some(true)` for `Option<Self>` (an init that may ignore the
+    /// start), `None` for anything else.
+    fn state_or_ignore(&self, ty: &Type) -> Option<bool> {
+        if self.is_self(ty) {
+            return Some(false);
+        }
+        match wrapped_in(ty)? {
+            (outer, types) if outer == "Option" => match types.as_slice() {
+                [state] if self.is_self(state) => Some(true),
                 _ => None,
-            })
-            .collect();
-        match types.as_slice() {
-            [ok, error] if self.is_self(ok) => Some(InitError::Typed((*error).clone())),
-            [ok] if self.is_self(ok) => {
-                Some(InitError::Alias(self.owned(ret.clone(), Usage::Reply)))
-            }
+            },
             _ => None,
         }
     }
@@ -154,6 +173,31 @@ impl Cx<'_> {
             params,
         })
     }
+}
+
+const RETURNS: &str = "`#[init]` returns the new state: `-> Self`, `-> Result<Self, E>` when it \
+                       can fail, `-> Option<Self>` when it may decline to start the server (OTP's \
+                       `:ignore`), or `-> Result<Option<Self>, E>` when it can do both";
+
+const OPTION_OF_RESULT: &str = "an `#[init]` that can fail and can decline to start the server \
+                                returns `Result<Option<Self>, E>` (`Ok(None)` is OTP's `:ignore`), \
+                                not `Option<Result<Self, E>>`";
+
+/// The last segment's name of a path type, and its type arguments: `("Result", [Self, E])`.
+fn wrapped_in(ty: &Type) -> Option<(String, Vec<&Type>)> {
+    let segment = last_segment(ty)?;
+    let types = match &segment.arguments {
+        PathArguments::AngleBracketed(args) => args
+            .args
+            .iter()
+            .filter_map(|arg| match arg {
+                GenericArgument::Type(ty) => Some(ty),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some((segment.ident.to_string(), types))
 }
 
 fn is_exit_reason_ref(ty: &Type) -> bool {

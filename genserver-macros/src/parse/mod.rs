@@ -4,6 +4,7 @@
 //!
 //! - `handler`: `#[call]`, `#[cast]`, `#[info]` (their parameters, their reply);
 //! - `lifecycle`: `#[init]` and `#[terminate]`;
+//! - `roles`: a stage's `#[produce]`, `#[consume]` and `#[cancel]`;
 //! - `signature`: what every role's method is checked for (generics, receiver, the context);
 //! - `types`: inspection of the types written in a signature (borrows, `Self`, `ReplyTo`).
 
@@ -13,10 +14,11 @@ use syn::{GenericParam, ImplItem, ItemImpl, Type, Visibility};
 
 use crate::attr::{self, Role};
 use crate::errors::Errors;
-use crate::model::{Init, Kind, Server, Stub, Terminate};
+use crate::model::{Init, Kind, Server, Stage, Stub, Terminate};
 
 mod handler;
 mod lifecycle;
+mod roles;
 mod signature;
 mod types;
 
@@ -78,6 +80,8 @@ pub(crate) fn server(args: TokenStream, item: TokenStream) -> Result<(Server, Er
     let mut handlers = Vec::new();
     let mut init: Option<Init> = None;
     let mut terminate: Option<Terminate> = None;
+    let mut stage = Stage::default();
+    let mut role_visibilities = Vec::new();
     for impl_item in &mut item.items {
         match impl_item {
             ImplItem::Fn(method) => {
@@ -113,6 +117,30 @@ pub(crate) fn server(args: TokenStream, item: TokenStream) -> Result<(Server, Er
                             terminate = parsed;
                         }
                     }
+                    Role::Produce | Role::Consume | Role::Cancel => {
+                        role_visibilities.push(method.vis.clone());
+                        let (taken, what) = match role {
+                            Role::Produce => (stage.produce.is_some(), "the demand handler"),
+                            Role::Consume => (stage.consume.is_some(), "the events handler"),
+                            _ => (stage.cancel.is_some(), "what ends a subscription"),
+                        };
+                        if taken {
+                            cx.errors.push(syn::Error::new(
+                                role_span,
+                                format_args!(
+                                    "a stage has one `#[{0}]` ({what}): this is the second; \
+                                     keep one and call the other from it",
+                                    role.name()
+                                ),
+                            ));
+                            continue;
+                        }
+                        match role {
+                            Role::Produce => stage.produce = cx.produce(method),
+                            Role::Consume => stage.consume = cx.consume(method),
+                            _ => stage.cancel = cx.cancel(method),
+                        }
+                    }
                 }
             }
             ImplItem::Const(item) => {
@@ -124,7 +152,12 @@ pub(crate) fn server(args: TokenStream, item: TokenStream) -> Result<(Server, Er
         }
     }
 
-    let vis = most_visible(handlers.iter().map(|handler| &handler.vis));
+    let vis = most_visible(
+        handlers
+            .iter()
+            .map(|handler| &handler.vis)
+            .chain(&role_visibilities),
+    );
     let errors = cx.errors;
     let stubs = cx.stubs;
     let init_stub = cx.init_stub;
@@ -142,6 +175,7 @@ pub(crate) fn server(args: TokenStream, item: TokenStream) -> Result<(Server, Er
         skip_constructors: false,
         stubs,
         init_stub,
+        stage,
     };
     Ok((server, errors))
 }

@@ -46,6 +46,10 @@ impl Cx<'_> {
                         "an `impl Trait` reply has no single type to send back: return a \
                          concrete type or `Box<dyn Trait + Send>`"
                     }
+                    Usage::Event => {
+                        "an `impl Trait` event has no single type for the stages to exchange: \
+                         use a concrete type or `Box<dyn Trait + Send>`"
+                    }
                 },
             )),
             Some(Found::Borrow(tokens, owned)) => self.errors.spanned(
@@ -55,6 +59,7 @@ impl Cx<'_> {
                     match usage {
                         Usage::Argument => "an argument travels to the server in a message",
                         Usage::Reply => "a reply travels back to the caller in a message",
+                        Usage::Event => "an event travels between stages in a message",
                     },
                     owned,
                     tokens.to_string().replace(" ", "").replace("mut", "mut "),
@@ -71,6 +76,8 @@ impl Cx<'_> {
 pub(super) enum Usage {
     Argument,
     Reply,
+    /// What a stage emits or consumes.
+    Event,
 }
 
 pub(super) enum Found {

@@ -312,3 +312,18 @@ async fn the_generated_handle_reaches_a_remote_server_as_a_local_one() {
     assert_eq!(remote.increment().await, Ok(1));
     assert!(remote.is_alive());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_handle_reserves_at_once_and_its_permit_casts_over_the_network() {
+    let nats = nats();
+    let (a, b) = (node(&nats.url()).await, node(&nats.url()).await);
+    let local = start_named(&a, "calls-permit").await;
+    let remote: CounterRef = b.lookup::<Counter>("calls-permit");
+    for n in 1..=4 {
+        remote.reserve().await.unwrap().add(n).unwrap();
+    }
+    // A permit dropped unused sends nothing.
+    drop(remote.reserve().await.unwrap());
+    assert_eq!(remote.get().await, Ok(10));
+    assert_eq!(local.get().await, Ok(10));
+}

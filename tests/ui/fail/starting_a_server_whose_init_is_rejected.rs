@@ -8,8 +8,8 @@ struct Counter {
 #[genserver]
 impl Counter {
     #[init]
-    fn init(value: i64) -> Option<Self> {
-        Some(Counter { value })
+    fn init(value: i64) -> Box<Self> {
+        Box::new(Counter { value })
     }
 
     #[call]

@@ -166,6 +166,55 @@ impl Infallible {
     }
 }
 
+/// An infallible init that may ignore its start (OTP's `:ignore`).
+struct Optional;
+
+#[genserver]
+impl Optional {
+    #[init]
+    fn init(enabled: bool) -> Option<Self> {
+        enabled.then_some(Optional)
+    }
+
+    #[call]
+    fn ping(&self) -> &'static str {
+        "pong"
+    }
+}
+
+/// An async init with the context that may fail or ignore its start, naming the type itself.
+struct Picky;
+
+#[genserver]
+impl Picky {
+    #[init]
+    async fn init(ctx: &mut Context<Self>, value: u64) -> Result<Option<Picky>, Invalid> {
+        let _ = ctx.id();
+        match value {
+            0 => Ok(None),
+            1..=100 => Ok(Some(Picky)),
+            _ => Err(Invalid),
+        }
+    }
+
+    #[cast]
+    fn poke(&self) {}
+}
+
+/// An init returning an alias of `Result` that may ignore its start.
+struct AliasedOptional;
+
+#[genserver]
+impl AliasedOptional {
+    #[init]
+    fn init(value: u64) -> errors::Result<std::option::Option<Self>> {
+        if value == 0 { Ok(None) } else { Ok(Some(AliasedOptional)) }
+    }
+
+    #[cast]
+    fn poke(&self) {}
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -201,5 +250,24 @@ fn main() {
 
         let infallible = Infallible::start(()).await.unwrap();
         assert_eq!(infallible.ping().await, Ok("pong"));
+
+        // `Optional::start` can only be ignored: its error type is `StartError<Infallible>`.
+        let ignored: Result<OptionalRef, StartError<std::convert::Infallible>> =
+            Optional::start(false).await;
+        assert!(matches!(ignored, Err(StartError::Ignored)));
+        assert_eq!(Optional::start(true).await.unwrap().ping().await, Ok("pong"));
+
+        assert!(matches!(Picky::start(0).await, Err(StartError::Ignored)));
+        assert!(matches!(
+            Picky::start(101).await,
+            Err(StartError::Init(Invalid))
+        ));
+        Picky::start(1).await.unwrap().poke().unwrap();
+
+        assert!(matches!(
+            AliasedOptional::start(0).await,
+            Err(StartError::Ignored)
+        ));
+        AliasedOptional::start(1).await.unwrap().poke().unwrap();
     });
 }
