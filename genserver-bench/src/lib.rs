@@ -19,15 +19,12 @@
 
 pub mod chart;
 pub mod cli;
-pub mod compared;
 pub mod compile_time;
 pub mod doc_markers;
 pub mod host;
 pub mod names;
 #[cfg(feature = "observer")]
 pub mod observer_page;
-#[cfg(feature = "nats")]
-pub mod remote;
 pub mod results;
 pub mod subject;
 pub mod subjects;

@@ -402,18 +402,6 @@ fn quiet_w8_panics() {
     });
 }
 
-impl crate::compared::Compared for NameWorkload {
-    fn key(self) -> &'static str {
-        NameWorkload::key(self)
-    }
-    fn sample_unit(self) -> &'static str {
-        self.unit()
-    }
-    fn format_value(self, value: f64) -> String {
-        NameWorkload::format_value(self, value)
-    }
-}
-
 /// Every sample of W6–W8 of one run.
 #[derive(Debug, Clone)]
 pub struct NameResults {
@@ -426,7 +414,7 @@ pub struct NameResults {
     /// The workloads measured, in table order.
     pub workloads: Vec<NameWorkload>,
     /// The samples of each (flavor, workload, variant).
-    pub samples: crate::compared::Samples<NameWorkload>,
+    pub samples: BTreeMap<(Flavor, NameWorkload, &'static str), Vec<f64>>,
     /// How long the measurements took.
     pub wall_time: Duration,
 }
@@ -528,12 +516,45 @@ impl NameResults {
             }
             md.push('\n');
         }
-        md.push_str(&crate::compared::spread(&self.samples));
+        let _ = writeln!(md, "## Spread\n");
+        md.push_str("| runtime | workload | variant | smallest – largest |\n|---|---|---|---:|\n");
+        for (&(flavor, workload, variant), samples) in &self.samples {
+            let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = samples.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let _ = writeln!(
+                md,
+                "| {} | {} | {variant} | {} – {} |",
+                flavor.key(),
+                workload.key(),
+                workload.format_value(min),
+                workload.format_value(max)
+            );
+        }
         md
     }
 
     /// Every sample, as JSON.
     pub fn json(&self) -> String {
-        crate::compared::json(self.reps, &self.samples)
+        let mut json = String::from("{\n");
+        let _ = writeln!(json, "  \"reps\": {},", self.reps);
+        json.push_str("  \"results\": [\n");
+        let rows: Vec<String> = self
+            .samples
+            .iter()
+            .map(|(&(flavor, workload, variant), samples)| {
+                let samples: Vec<String> = samples.iter().map(|s| format!("{s:.3}")).collect();
+                format!(
+                    "    {{\"runtime\": \"{}\", \"workload\": \"{}\", \"unit\": \"{}\", \
+                     \"variant\": \"{variant}\", \"samples\": [{}]}}",
+                    flavor.key(),
+                    workload.key(),
+                    workload.unit(),
+                    samples.join(", ")
+                )
+            })
+            .collect();
+        json.push_str(&rows.join(",\n"));
+        json.push_str("\n  ]\n}\n");
+        json
     }
 }
