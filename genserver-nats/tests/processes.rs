@@ -201,8 +201,9 @@ async fn the_test() {
     let stop = Arc::new(AtomicBool::new(false));
     let running = callers(&counter, &stop);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    a.kill();
+    // Taken before the kill, which returns once the process is gone: calls may fail first.
     let killed = Instant::now();
+    a.kill();
     println!("killed A (process {a_pid})");
 
     // C takes the name over: its monitor of A hears no heartbeat for three intervals, its
@@ -290,8 +291,8 @@ async fn the_test() {
 
     // With every holder killed, the name is free here within the documented bound: a start
     // finds the dead holder's key and takes it over after 1.5 refresh periods.
-    drop(c);
     let killed = Instant::now();
+    drop(c);
     let mine = Counter::options()
         .name("counter")
         .remote(&here)

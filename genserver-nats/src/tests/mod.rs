@@ -23,6 +23,7 @@ use crate::{Node, RemoteError, RemoteOptions, RemoteOptionsExt, client, wire};
 
 mod auth;
 mod calls;
+mod cluster;
 mod garbage;
 mod groups;
 mod monitors;
