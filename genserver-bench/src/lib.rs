@@ -1,7 +1,9 @@
 //! Benchmarks of genserver against the floor (a hand-written tokio actor) and two peer
 //! frameworks (ractor and kameo, with the `peers` feature), on the five workloads of
 //! `docs/performance.md`, on a multi-thread runtime with 2 workers and a current_thread runtime;
-//! and W6–W8 ([`names`]): a registry, name handles and restarts, each against its reference.
+//! W6–W8 ([`names`]): a registry, name handles and restarts, each against its reference; and,
+//! with the `nats` feature, W9–W10 ([`remote`]): remote calls and casts over NATS against
+//! async-nats used directly.
 //!
 //! Run everything, write `docs/bench/results.md`, `results.json` and `results.svg`:
 //!
@@ -24,6 +26,7 @@ pub mod host;
 pub mod names;
 #[cfg(feature = "observer")]
 pub mod observer_page;
+pub mod remote;
 pub mod results;
 pub mod subject;
 pub mod subjects;
