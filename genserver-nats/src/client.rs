@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use async_nats::client::RequestErrorKind;
-use async_nats::{HeaderMap, Request, Subject};
+use async_nats::{Request, Subject};
 use bytes::Bytes;
 use genserver_core::CallError;
 
@@ -16,23 +16,8 @@ use crate::node::connection;
 use crate::node::outbox::Outbound;
 use crate::protocol::{self, Op};
 
-/// The size NATS counts for a message with these headers and this payload (`HPUB`'s total).
-fn wire_size(headers: &HeaderMap, payload: usize) -> usize {
-    // "NATS/1.0\r\n", then "name: value\r\n" per value, then "\r\n".
-    let headers: usize = headers
-        .iter()
-        .map(|(name, values)| {
-            let name: &str = name.as_ref();
-            values
-                .iter()
-                .map(|value| name.len() + 2 + AsRef::<str>::as_ref(value).len() + 2)
-                .sum::<usize>()
-        })
-        .sum();
-    10 + headers + 2 + payload
-}
-
-/// Fails with [`RemoteError::PayloadTooLarge`] if the message exceeds the server's limit.
+/// Fails with [`RemoteError::PayloadTooLarge`] if a payload of `size` bytes exceeds the
+/// server's limit.
 fn check_size(node: &NodeInner, size: usize) -> Result<(), RemoteError> {
     let max = node.client.max_payload();
     if size > max {
@@ -41,23 +26,22 @@ fn check_size(node: &NodeInner, size: usize) -> Result<(), RemoteError> {
     Ok(())
 }
 
-/// Sends a request and waits for its reply, at most `timeout`: the reply's payload, or how the
-/// request failed. Waits first for casts queued before it, so that it does not overtake them.
+/// Sends a request (an envelope of [`protocol`]) and waits for its reply, at most `timeout`:
+/// the reply's payload, or how the request failed. Waits first for casts queued before it, so
+/// that it does not overtake them.
 pub(crate) async fn request(
     node: &NodeInner,
-    subject: String,
-    headers: HeaderMap,
+    subject: Subject,
     payload: Vec<u8>,
     timeout: Duration,
 ) -> Result<Bytes, CallError> {
     connection::check(&node.client).map_err(CallError::Remote)?;
-    check_size(node, wire_size(&headers, payload.len())).map_err(CallError::Remote)?;
+    check_size(node, payload.len()).map_err(CallError::Remote)?;
     node.outbox.flushed().await;
     // Armed before the request goes out: a drop while it is in flight ends it.
     let lost = node.connection.lost();
     connection::check(&node.client).map_err(CallError::Remote)?;
     let request = Request::new()
-        .headers(headers)
         .payload(Bytes::from(payload))
         .timeout(Some(timeout));
     let reply = tokio::select! {
@@ -107,7 +91,7 @@ pub(crate) async fn request(
 /// reply channel with the decoded reply.
 pub(crate) async fn call(
     node: &NodeInner,
-    subject: String,
+    subject: Subject,
     outgoing: Outgoing,
     timeout: Duration,
 ) -> Result<(), CallError> {
@@ -117,8 +101,8 @@ pub(crate) async fn call(
             "`{handler}` is a cast: it cannot be called"
         ))));
     };
-    let headers = protocol::request_headers(Op::Call, handler, Some(timeout.as_millis()));
-    let bytes = request(node, subject, headers, args, timeout).await?;
+    let envelope = protocol::call(handler, timeout, &args).map_err(CallError::Remote)?;
+    let bytes = request(node, subject, envelope, timeout).await?;
     reply.complete(&bytes).map_err(CallError::Remote)
 }
 
@@ -127,7 +111,7 @@ pub(crate) async fn call(
 /// to a local server that has died.
 pub(crate) fn cast(
     node: &NodeInner,
-    subject: String,
+    subject: Subject,
     outgoing: Outgoing,
 ) -> Result<(), RemoteError> {
     let (handler, args, reply) = outgoing.into_parts();
@@ -137,13 +121,11 @@ pub(crate) fn cast(
         )));
     }
     connection::check(&node.client)?;
-    let headers = protocol::request_headers(Op::Cast, handler, None);
-    check_size(node, wire_size(&headers, args.len()))?;
-    let subject = Subject::from(subject);
+    let envelope = protocol::cast(handler, &args)?;
+    check_size(node, envelope.len())?;
     if !node.outbox.push(Outbound {
         subject,
-        headers,
-        payload: Bytes::from(args),
+        payload: Bytes::from(envelope),
     }) {
         return Err(RemoteError::NotConnected);
     }
@@ -153,35 +135,10 @@ pub(crate) fn cast(
 /// Is anyone serving `subject`? `Ok` if it answered within `timeout`.
 pub(crate) async fn ping(
     node: &NodeInner,
-    subject: String,
+    subject: Subject,
     timeout: Duration,
 ) -> Result<(), CallError> {
-    let headers = protocol::request_headers(Op::Ping, "", None);
-    request(node, subject, headers, Vec::new(), timeout)
+    request(node, subject, protocol::other(Op::Ping, &[]), timeout)
         .await
         .map(drop)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_size_of_a_message_is_counted_as_nats_counts_it() {
-        let mut headers = HeaderMap::new();
-        headers.insert(protocol::OP, "cast");
-        headers.insert(protocol::MSG, "add");
-        let bytes = {
-            // What async-nats puts on the wire for these headers.
-            let mut text = String::from("NATS/1.0\r\n");
-            for (name, values) in headers.iter() {
-                for value in values {
-                    text.push_str(&format!("{name}: {value}\r\n"));
-                }
-            }
-            text.push_str("\r\n");
-            text.len()
-        };
-        assert_eq!(wire_size(&headers, 5), bytes + 5);
-    }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use async_nats::Subject;
 use bytes::Bytes;
 use genserver_core::{
     CallError, CastError, ExitReason, GenServer, Pid, Remote, RemoteFuture, RemoteProcess,
@@ -40,7 +41,8 @@ pub(crate) enum Address {
 pub(crate) struct RemoteHandle {
     node: Node,
     address: Address,
-    subject: String,
+    /// Worked out once; cheap to clone (shared bytes).
+    subject: Subject,
 }
 
 impl RemoteHandle {
@@ -54,7 +56,7 @@ impl RemoteHandle {
         RemoteHandle {
             node: node.clone(),
             address,
-            subject,
+            subject: Subject::from(subject),
         }
     }
 
@@ -67,7 +69,7 @@ impl RemoteHandle {
 
     /// The subject the handle's messages go to.
     #[cfg(test)]
-    pub(crate) fn subject(&self) -> &str {
+    pub(crate) fn subject(&self) -> &Subject {
         &self.subject
     }
 
@@ -96,13 +98,11 @@ impl RemoteHandle {
         reason: ExitReason,
         timeout: Option<Duration>,
     ) -> Result<(), StopError> {
-        let headers = protocol::request_headers(Op::Stop, "", None);
-        let body = wire::encode_exit(&reason);
+        let envelope = protocol::other(Op::Stop, &wire::encode_exit(&reason));
         let result = client::request(
             &self.node.inner,
             self.subject.clone(),
-            headers,
-            body,
+            envelope,
             timeout.unwrap_or(STOP_TIMEOUT),
         )
         .await;
@@ -126,12 +126,11 @@ impl RemoteHandle {
         self.publish(Op::Kill, Vec::new());
     }
 
-    fn publish(&self, op: Op, payload: Vec<u8>) -> bool {
+    fn publish(&self, op: Op, body: Vec<u8>) -> bool {
         self.node.is_connected()
             && self.node.inner.outbox.push(Outbound {
-                subject: self.subject.clone().into(),
-                headers: protocol::request_headers(op, "", None),
-                payload: Bytes::from(payload),
+                subject: self.subject.clone(),
+                payload: Bytes::from(protocol::other(op, &body)),
             })
     }
 

@@ -16,6 +16,7 @@
 
 use std::time::Duration;
 
+use async_nats::Subject;
 use futures_util::StreamExt as _;
 use genserver_core::{CallError, ExitReason};
 use serde::{Deserialize, Serialize};
@@ -51,7 +52,7 @@ pub(crate) fn no_connection() -> ExitReason {
 /// Tells the server, if the monitor is dropped before it fired, to forget it.
 struct Demonitor<'a> {
     node: &'a Node,
-    subject: String,
+    subject: Subject,
     notify: String,
     armed: bool,
 }
@@ -61,21 +62,20 @@ impl Drop for Demonitor<'_> {
         if !self.armed {
             return;
         }
-        let Ok(payload) = wire::encode(&MonitorRequest {
+        let Ok(body) = wire::encode(&MonitorRequest {
             notify: std::mem::take(&mut self.notify),
         }) else {
             return;
         };
         self.node.inner.outbox.push(Outbound {
-            subject: std::mem::take(&mut self.subject).into(),
-            headers: protocol::request_headers(Op::Demonitor, "", None),
-            payload: payload.into(),
+            subject: self.subject.clone(),
+            payload: protocol::other(Op::Demonitor, &body).into(),
         });
     }
 }
 
 /// Monitors the server that serves `subject` now; resolves with how it ended.
-pub(crate) async fn monitor(node: Node, subject: String) -> ExitReason {
+pub(crate) async fn monitor(node: Node, subject: Subject) -> ExitReason {
     let inner = &node.inner;
     let client = &inner.client;
     // Armed first: a drop from here on ends the monitor.
@@ -89,9 +89,8 @@ pub(crate) async fn monitor(node: Node, subject: String) -> ExitReason {
     }) else {
         return no_connection();
     };
-    let headers = protocol::request_headers(Op::Monitor, "", None);
-    let reply = match client::request(inner, subject.clone(), headers, body, MONITOR_TIMEOUT).await
-    {
+    let envelope = protocol::other(Op::Monitor, &body);
+    let reply = match client::request(inner, subject.clone(), envelope, MONITOR_TIMEOUT).await {
         Ok(reply) => reply,
         Err(CallError::NotRunning) => return ExitReason::NoProc,
         Err(_) => return no_connection(),

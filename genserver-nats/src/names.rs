@@ -194,7 +194,7 @@ impl Names {
             let current = wire::decode::<Claimant>(&entry.value).ok();
             if let Some(current) = &current {
                 let subject = node.subjects.server(&current.incarnation);
-                match client::ping(node, subject, PING_TIMEOUT).await {
+                match client::ping(node, subject.into(), PING_TIMEOUT).await {
                     Ok(()) => return Err(ClaimError::Held(current.clone())),
                     Err(CallError::NotRunning | CallError::Timeout) => {}
                     Err(CallError::Remote(error)) => return Err(NodeError::from(error).into()),

@@ -18,17 +18,29 @@
 //!
 //! # Requests
 //!
-//! A call is a NATS request, a cast a publish without a reply subject. Headers:
+//! A call is a NATS request, a cast a publish without a reply subject. What a request is, and
+//! for which handler, is a short envelope in front of the body (no NATS headers: a message
+//! with headers costs both clients a parse of them, and the server's side a map of them, on
+//! every call and cast):
 //!
-//! - `Genserver-Op`: `call`, `cast`, `ping` (answered by the serving side without the server),
-//!   `monitor` (body: the subject where the exit reason goes; reply: the server's node,
-//!   incarnation and heartbeat interval), `demonitor` (body: that subject), `stop` (body: the
-//!   exit reason; the reply, if asked for, comes once the server has exited), `kill`;
-//! - `Genserver-Msg`: the handler's name (`increment`), for `call` and `cast`;
-//! - `Genserver-Timeout`: the caller's timeout in milliseconds, for `call`: the server side
-//!   gives up waiting for the local reply then too.
+//! | byte 0: operation | then | then |
+//! | --- | --- | --- |
+//! | `1` call | the handler's name: its length (one byte), its UTF-8 bytes | the caller's timeout in milliseconds (4 bytes, big-endian, at most `u32::MAX`), then the arguments |
+//! | `2` cast | the handler's name, as for a call | the arguments |
+//! | `3` ping | | answered by the serving side without the server: someone is there |
+//! | `4` monitor | the subject where the exit reason goes (in the wire format) | the reply names the server's node, incarnation and heartbeat interval |
+//! | `5` demonitor | that subject, to forget it | |
+//! | `6` stop | the exit reason (in the wire format) | the reply, if asked for, comes once the server has exited |
+//! | `7` kill | | the server ends at once, without `terminate` |
 //!
-//! The body is the handler's arguments in the [wire format](crate::wire).
+//! The arguments are the handler's arguments in the [wire format](crate::wire). A call's
+//! timeout makes the serving side give up waiting for the local reply then too.
+//!
+//! A request that is not an envelope of these (empty, an operation this version does not know,
+//! a name cut short or not UTF-8) gets the error reply `decode` if it has a reply subject, and
+//! is dropped and counted if not. A later version adds operations with new numbers, never
+//! changes the meaning of one: a server of this version answers those with `decode`, and its
+//! callers then know that the other side is older.
 //!
 //! # Replies
 //!
@@ -54,21 +66,16 @@
 //! NATS itself answers a request to a subject nobody subscribes to with "no responders", which
 //! the caller turns into `CallError::NotRunning` at once: no waiting for the timeout.
 
-use async_nats::HeaderMap;
+use std::time::Duration;
+
 use genserver_core::CallError;
 
 use crate::{RemoteError, wire};
 
-/// Header: the operation of a request.
-pub const OP: &str = "Genserver-Op";
-/// Header: the handler a call or cast goes to.
-pub const MSG: &str = "Genserver-Msg";
-/// Header: the caller's timeout, in milliseconds.
-pub const TIMEOUT: &str = "Genserver-Timeout";
-/// Header: how a call failed (in a reply).
+/// Header of an error reply: how the call failed (see the table of replies).
 pub const ERROR: &str = "Genserver-Error";
 
-/// The operation of a request (`Genserver-Op`).
+/// The operation of a request: the envelope's first byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     /// A call: a reply is expected.
@@ -88,8 +95,35 @@ pub enum Op {
 }
 
 impl Op {
-    /// The header value.
-    pub fn as_str(self) -> &'static str {
+    /// The envelope's first byte.
+    pub fn code(self) -> u8 {
+        match self {
+            Op::Call => 1,
+            Op::Cast => 2,
+            Op::Ping => 3,
+            Op::Monitor => 4,
+            Op::Demonitor => 5,
+            Op::Stop => 6,
+            Op::Kill => 7,
+        }
+    }
+
+    /// The operation of an envelope's first byte.
+    pub fn from_code(code: u8) -> Option<Op> {
+        match code {
+            1 => Some(Op::Call),
+            2 => Some(Op::Cast),
+            3 => Some(Op::Ping),
+            4 => Some(Op::Monitor),
+            5 => Some(Op::Demonitor),
+            6 => Some(Op::Stop),
+            7 => Some(Op::Kill),
+            _ => None,
+        }
+    }
+
+    /// The operation's name, for messages.
+    pub fn name(self) -> &'static str {
         match self {
             Op::Call => "call",
             Op::Cast => "cast",
@@ -100,20 +134,101 @@ impl Op {
             Op::Kill => "kill",
         }
     }
+}
 
-    /// The operation of a header value.
-    pub fn parse(value: &str) -> Option<Op> {
-        match value {
-            "call" => Some(Op::Call),
-            "cast" => Some(Op::Cast),
-            "ping" => Some(Op::Ping),
-            "monitor" => Some(Op::Monitor),
-            "demonitor" => Some(Op::Demonitor),
-            "stop" => Some(Op::Stop),
-            "kill" => Some(Op::Kill),
-            _ => None,
-        }
+/// A request's envelope, read from a message's payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request<'a> {
+    /// The operation.
+    pub op: Op,
+    /// The handler, for a call or a cast (empty otherwise).
+    pub handler: &'a str,
+    /// The caller's timeout, for a call.
+    pub timeout: Option<Duration>,
+    /// The arguments of a call or cast, or the body of the other operations.
+    pub body: &'a [u8],
+}
+
+/// The envelope of a call to `handler` with `args`, waited for at most `timeout`.
+pub fn call(handler: &str, timeout: Duration, args: &[u8]) -> Result<Vec<u8>, RemoteError> {
+    let millis = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+    let mut envelope = named(Op::Call, handler, 4 + args.len())?;
+    envelope.extend_from_slice(&millis.to_be_bytes());
+    envelope.extend_from_slice(args);
+    Ok(envelope)
+}
+
+/// The envelope of a cast to `handler` with `args`.
+pub fn cast(handler: &str, args: &[u8]) -> Result<Vec<u8>, RemoteError> {
+    let mut envelope = named(Op::Cast, handler, args.len())?;
+    envelope.extend_from_slice(args);
+    Ok(envelope)
+}
+
+/// The envelope of an operation without a handler (ping, monitor, demonitor, stop, kill).
+pub fn other(op: Op, body: &[u8]) -> Vec<u8> {
+    let mut envelope = Vec::with_capacity(1 + body.len());
+    envelope.push(op.code());
+    envelope.extend_from_slice(body);
+    envelope
+}
+
+/// The start of a call's or cast's envelope, with room for `rest` more bytes.
+fn named(op: Op, handler: &str, rest: usize) -> Result<Vec<u8>, RemoteError> {
+    let length = u8::try_from(handler.len()).map_err(|_| {
+        RemoteError::Encode(format!(
+            "the handler name `{handler}` is longer than 255 bytes"
+        ))
+    })?;
+    let mut envelope = Vec::with_capacity(2 + handler.len() + rest);
+    envelope.push(op.code());
+    envelope.push(length);
+    envelope.extend_from_slice(handler.as_bytes());
+    Ok(envelope)
+}
+
+/// Reads the envelope of a request; [`RemoteError::Decode`] if it is not one.
+pub fn parse(payload: &[u8]) -> Result<Request<'_>, RemoteError> {
+    let not = |what: &str| RemoteError::Decode(format!("not a genserver request: {what}"));
+    let (&code, rest) = payload.split_first().ok_or_else(|| not("it is empty"))?;
+    let op = Op::from_code(code).ok_or_else(|| {
+        RemoteError::Decode(format!(
+            "unknown operation {code} (a newer version of genserver, or not a genserver request)"
+        ))
+    })?;
+    if !matches!(op, Op::Call | Op::Cast) {
+        return Ok(Request {
+            op,
+            handler: "",
+            timeout: None,
+            body: rest,
+        });
     }
+    let (&length, rest) = rest
+        .split_first()
+        .ok_or_else(|| not("the handler's name is missing"))?;
+    let length = usize::from(length);
+    if rest.len() < length {
+        return Err(not("the handler's name is cut short"));
+    }
+    let (name, rest) = rest.split_at(length);
+    let handler = std::str::from_utf8(name).map_err(|_| not("the handler's name is not UTF-8"))?;
+    let (timeout, body) = if op == Op::Call {
+        if rest.len() < 4 {
+            return Err(not("the call's timeout is cut short"));
+        }
+        let (millis, body) = rest.split_at(4);
+        let millis = u32::from_be_bytes(millis.try_into().expect("split at 4 bytes"));
+        (Some(Duration::from_millis(u64::from(millis))), body)
+    } else {
+        (None, rest)
+    };
+    Ok(Request {
+        op,
+        handler,
+        timeout,
+        body,
+    })
 }
 
 /// The `Genserver-Error` value and body of a failed call's reply.
@@ -179,22 +294,6 @@ pub(crate) fn failure_of_reply(kind: &str, body: &[u8]) -> CallError {
         }
         other => CallError::Remote(RemoteError::Transport(format!("{other}: {}", text()))),
     }
-}
-
-/// The headers of a call or cast request.
-pub(crate) fn request_headers(op: Op, handler: &str, timeout_ms: Option<u128>) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    headers.insert(OP, op.as_str());
-    if !handler.is_empty() {
-        headers.insert(MSG, handler);
-    }
-    if let Some(timeout) = timeout_ms {
-        headers.insert(
-            TIMEOUT,
-            timeout.min(u128::from(u64::MAX)).to_string().as_str(),
-        );
-    }
-    headers
 }
 
 /// Checks a subject prefix: dot-separated tokens of letters, digits, `_` and `-`.
@@ -307,6 +406,59 @@ mod tests {
         assert!(valid_prefix("acme.prod-1.gs_x"));
         for bad in ["", ".", "a.", ".a", "a..b", "a b", "a.*", "a.>", "a\tb"] {
             assert!(!valid_prefix(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn envelopes_round_trip_and_anything_else_is_a_decode_error() {
+        let call = super::call("increment", Duration::from_millis(1_500), b"\x80").unwrap();
+        assert_eq!(call[..2], [1, 9]);
+        assert_eq!(
+            parse(&call),
+            Ok(Request {
+                op: Op::Call,
+                handler: "increment",
+                timeout: Some(Duration::from_millis(1_500)),
+                body: b"\x80",
+            })
+        );
+        let cast = super::cast("add", b"args").unwrap();
+        assert_eq!(
+            parse(&cast),
+            Ok(Request {
+                op: Op::Cast,
+                handler: "add",
+                timeout: None,
+                body: b"args",
+            })
+        );
+        for op in [Op::Ping, Op::Monitor, Op::Demonitor, Op::Stop, Op::Kill] {
+            let envelope = other(op, b"body");
+            let request = parse(&envelope).unwrap();
+            assert_eq!((request.op, request.body), (op, &b"body"[..]));
+            assert_eq!(Op::from_code(op.code()), Some(op));
+        }
+        // Timeouts past u32::MAX milliseconds saturate.
+        let long = super::call("get", Duration::from_secs(u64::MAX / 2), b"").unwrap();
+        assert_eq!(
+            parse(&long).unwrap().timeout,
+            Some(Duration::from_millis(u64::from(u32::MAX)))
+        );
+        assert!(super::cast(&"x".repeat(256), b"").is_err());
+        let bad: [&[u8]; 7] = [
+            b"",
+            b"\x00",
+            b"\xee rest",
+            b"\x02",
+            b"\x02\x05add",
+            b"\x02\x02\xff\xfe",
+            b"\x01\x03get\x00\x01",
+        ];
+        for payload in bad {
+            assert!(
+                matches!(parse(payload), Err(RemoteError::Decode(_))),
+                "{payload:?}"
+            );
         }
     }
 

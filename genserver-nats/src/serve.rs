@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use async_nats::{HeaderMap, Message, Subject, Subscriber};
 use bytes::Bytes;
-use futures_util::StreamExt as _;
 use futures_util::stream::{FuturesUnordered, SelectAll};
+use futures_util::{FutureExt as _, StreamExt as _};
 use genserver_core::{CallError, DEFAULT_CALL_TIMEOUT, GenServer, ServerRef};
 
 use crate::message::{Delivery, Incoming, RemoteMessage, ReplyFuture};
@@ -38,6 +38,10 @@ pub(crate) struct Exposure {
     /// The name or group, for logs.
     pub(crate) label: String,
 }
+
+/// The most requests handled in a row before the loop looks at the server's exit and the
+/// replies again.
+const DRAIN: usize = 64;
 
 type Pending = Pin<Box<dyn Future<Output = (Option<Subject>, Result<Vec<u8>, CallError>)> + Send>>;
 
@@ -75,7 +79,13 @@ where
                 tokio::spawn(async move { server.stop_with(monitor::no_connection()).await });
             }
             request = requests.next() => match request {
-                Some(request) => serving.handle(request).await,
+                Some(request) => {
+                    serving.handle(request).await;
+                    // The requests already there, without a round of the `select!` each.
+                    if !serving.drain(&mut requests).await {
+                        break None;
+                    }
+                }
                 // The client closed for good: nothing more can arrive.
                 None => break None,
             },
@@ -130,37 +140,22 @@ where
     S: GenServer,
     S::Msg: RemoteMessage,
 {
-    async fn handle(&mut self, request: Message) {
-        let Message {
-            reply,
-            payload,
-            headers,
-            ..
-        } = request;
-        let header = |name: &str| {
-            headers
-                .as_ref()
-                .and_then(|headers| headers.get(name))
-                .map(|value| value.as_str())
+    async fn handle(&mut self, message: Message) {
+        let Message { reply, payload, .. } = message;
+        let request = match protocol::parse(&payload) {
+            Ok(request) => request,
+            Err(error) => return self.invalid(reply, error).await,
         };
-        let op = header(protocol::OP);
-        let Some(op) = op.and_then(Op::parse) else {
-            let text = match op {
-                Some(op) => format!("unknown operation `{op}`"),
-                None => format!("a request without a `{}` header", protocol::OP),
-            };
-            return self.invalid(reply, RemoteError::Decode(text)).await;
-        };
-        match op {
+        match request.op {
             // A server that has exited (its task is gone, this loop has not seen it yet) is not
             // there: a start that asks must not take it for a live holder.
             Op::Ping if !self.server.is_alive() => {
                 self.reply(reply, Err(CallError::NotRunning)).await;
             }
             Op::Ping => self.reply(reply, Ok(Vec::new())).await,
-            Op::Monitor => match wire::decode::<MonitorRequest>(&payload) {
-                Ok(request) => {
-                    self.watchers.push(Subject::from(request.notify));
+            Op::Monitor => match wire::decode::<MonitorRequest>(request.body) {
+                Ok(monitor) => {
+                    self.watchers.push(Subject::from(monitor.notify));
                     let answer = MonitorReply {
                         node: self.node.id().to_owned(),
                         incarnation: self.incarnation.clone(),
@@ -172,14 +167,14 @@ where
                 }
                 Err(error) => self.invalid(reply, error).await,
             },
-            Op::Demonitor => match wire::decode::<MonitorRequest>(&payload) {
-                Ok(request) => {
+            Op::Demonitor => match wire::decode::<MonitorRequest>(request.body) {
+                Ok(monitor) => {
                     self.watchers
-                        .retain(|watcher| watcher.as_str() != request.notify);
+                        .retain(|watcher| watcher.as_str() != monitor.notify);
                 }
                 Err(error) => self.invalid(reply, error).await,
             },
-            Op::Stop => match wire::decode_exit(&payload) {
+            Op::Stop => match wire::decode_exit(request.body) {
                 Ok(reason) => {
                     let server = self.server.clone();
                     let client = self.node.inner.client.clone();
@@ -196,37 +191,53 @@ where
             },
             Op::Kill => self.server.kill(),
             Op::Call | Op::Cast => {
-                let Some(handler) = header(protocol::MSG) else {
-                    let error = RemoteError::Decode(format!(
-                        "a {} without a `{}` header",
-                        op.as_str(),
-                        protocol::MSG
-                    ));
-                    return self.invalid(reply, error).await;
-                };
-                let timeout = header(protocol::TIMEOUT)
-                    .and_then(|value| value.parse::<u64>().ok())
-                    .map_or(DEFAULT_CALL_TIMEOUT, Duration::from_millis);
+                let timeout = request.timeout.unwrap_or(DEFAULT_CALL_TIMEOUT);
                 // A cast's reply subject (there should be none) is not answered.
-                let reply = if op == Op::Call { reply } else { None };
-                let incoming = Incoming::new(handler, &payload, timeout);
+                let is_call = request.op == Op::Call;
+                let reply = if is_call { reply } else { None };
+                let incoming = Incoming::new(request.handler, request.body, timeout);
                 match S::Msg::deliver(incoming, &self.server) {
                     Ok(Delivery::Cast(result)) => {
                         if result.is_err() {
                             self.count_dropped();
                         }
-                        if reply.is_some() {
+                        if is_call {
                             let error = RemoteError::Transport(format!(
-                                "`{handler}` is a cast: it sends no reply"
+                                "`{}` is a cast: it sends no reply",
+                                request.handler
                             ));
                             self.reply(reply, Err(CallError::Remote(error))).await;
                         }
                     }
-                    Ok(Delivery::Call(future)) => self.start_call(reply, future).await,
+                    Ok(Delivery::Call(future)) if is_call => self.start_call(reply, future).await,
+                    Ok(Delivery::Call(_)) => {
+                        // Sent as a cast: nobody waits for the reply, so the call is not made.
+                        self.invalid(
+                            None,
+                            RemoteError::Transport(format!(
+                                "`{}` is a call, sent as a cast",
+                                request.handler
+                            )),
+                        )
+                        .await;
+                    }
                     Err(error) => self.invalid(reply, error).await,
                 }
             }
         }
+    }
+
+    /// Handles up to [`DRAIN`] requests that are already waiting; `false` if the subscriptions
+    /// ended (the client closed).
+    async fn drain(&mut self, requests: &mut SelectAll<Subscriber>) -> bool {
+        for _ in 0..DRAIN {
+            match requests.next().now_or_never() {
+                Some(Some(request)) => self.handle(request).await,
+                Some(None) => return false,
+                None => break,
+            }
+        }
+        true
     }
 
     /// Hands a call to the server now (so that the next request does not overtake it) and

@@ -234,11 +234,7 @@ where
 /// anything else is answered `not_running`, as a call to a server not started yet.
 async fn answer_during_init(node: &Node, request: async_nats::Message) {
     let Some(reply) = request.reply else { return };
-    let is_ping = request
-        .headers
-        .as_ref()
-        .and_then(|headers| headers.get(protocol::OP))
-        .is_some_and(|op| Op::parse(op.as_str()) == Some(Op::Ping));
+    let is_ping = protocol::parse(&request.payload).is_ok_and(|request| request.op == Op::Ping);
     let client = &node.inner.client;
     let _ = if is_ping {
         client.publish(reply, bytes::Bytes::new()).await

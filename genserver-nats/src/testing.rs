@@ -430,13 +430,9 @@ impl NatsCluster {
         self.servers[index].url()
     }
 
-    /// The URLs of every server, comma-separated (what `Node::connect` takes for a cluster).
-    pub fn urls(&self) -> String {
-        self.servers
-            .iter()
-            .map(NatsServer::url)
-            .collect::<Vec<_>>()
-            .join(",")
+    /// The URLs of every server (`Node::connect(cluster.urls())` connects to one of them).
+    pub fn urls(&self) -> Vec<String> {
+        self.servers.iter().map(NatsServer::url).collect()
     }
 
     /// How many servers there are.

@@ -10,16 +10,18 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use async_nats::{Client, HeaderMap, Subject};
+use async_nats::{Client, Subject};
 use bytes::Bytes;
 use tokio::sync::{Notify, mpsc};
 
 use crate::node::Stats;
 
+/// The most messages the outbox's task takes from the queue at once.
+const BATCH: usize = 256;
+
 /// One message to publish.
 pub(crate) struct Outbound {
     pub(crate) subject: Subject,
-    pub(crate) headers: HeaderMap,
     pub(crate) payload: Bytes,
 }
 
@@ -51,15 +53,19 @@ impl Outbox {
         let task = tokio::spawn({
             let progress = progress.clone();
             async move {
-                while let Some(outbound) = receiver.recv().await {
-                    if let Err(error) = client
-                        .publish_with_headers(outbound.subject, outbound.headers, outbound.payload)
-                        .await
-                    {
-                        stats.failed_casts.fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(target: "genserver::remote", %error, "a cast was not published");
+                // Whatever is queued, at once: one wake-up of the callers waiting in
+                // `flushed` a batch, not a message.
+                let mut batch = Vec::with_capacity(BATCH);
+                while receiver.recv_many(&mut batch, BATCH).await > 0 {
+                    let count = batch.len() as u64;
+                    for outbound in batch.drain(..) {
+                        if let Err(error) = client.publish(outbound.subject, outbound.payload).await
+                        {
+                            stats.failed_casts.fetch_add(1, Ordering::Relaxed);
+                            tracing::warn!(target: "genserver::remote", %error, "a cast was not published");
+                        }
                     }
-                    progress.sent.fetch_add(1, Ordering::AcqRel);
+                    progress.sent.fetch_add(count, Ordering::AcqRel);
                     progress.advanced.notify_waiters();
                 }
             }

@@ -3,23 +3,15 @@
 
 use std::time::Duration;
 
-use async_nats::HeaderMap;
 use proptest::prelude::*;
 
 use super::*;
+use crate::protocol::Op;
 
-async fn raw_request(
-    node: &Node,
-    subject: &str,
-    headers: Option<HeaderMap>,
-    payload: Vec<u8>,
-) -> async_nats::Message {
-    let mut request = async_nats::Request::new()
+async fn raw_request(node: &Node, subject: &str, payload: Vec<u8>) -> async_nats::Message {
+    let request = async_nats::Request::new()
         .payload(payload.into())
         .timeout(Some(Duration::from_secs(5)));
-    if let Some(headers) = headers {
-        request = request.headers(headers);
-    }
     node.client()
         .send_request(subject.to_owned(), request)
         .await
@@ -40,21 +32,20 @@ async fn garbage_with_a_reply_subject_gets_an_error_reply() {
     let (a, b) = (node(&nats.url()).await, node(&nats.url()).await);
     let _local = start_named(&a, "garbage-reply").await;
     let subject = b.inner.subjects.name("garbage-reply");
-    // No headers at all.
-    let reply = raw_request(&b, &subject, None, b"\xc1\xff garbage".to_vec()).await;
+    // Not an envelope at all.
+    let reply = raw_request(&b, &subject, b"\xc1\xff garbage".to_vec()).await;
     assert_eq!(error_of(&reply).as_deref(), Some("decode"));
     // A call of a known handler whose arguments are garbage.
-    let headers = protocol::request_headers(Op::Call, "add", Some(1_000));
-    let reply = raw_request(&b, &subject, Some(headers), vec![0xc1; 40]).await;
+    let envelope = protocol::call("add", Duration::from_secs(1), &[0xc1; 40]).unwrap();
+    let reply = raw_request(&b, &subject, envelope).await;
     assert_eq!(error_of(&reply).as_deref(), Some("decode"));
     // An operation nobody knows.
-    let mut headers = HeaderMap::new();
-    headers.insert(protocol::OP, "explode");
-    let reply = raw_request(&b, &subject, Some(headers), Vec::new()).await;
+    let reply = raw_request(&b, &subject, vec![0xee]).await;
     assert_eq!(error_of(&reply).as_deref(), Some("decode"));
-    assert_eq!(
-        String::from_utf8_lossy(&reply.payload),
-        "unknown operation `explode`"
+    assert!(
+        String::from_utf8_lossy(&reply.payload).starts_with("unknown operation 238"),
+        "{:?}",
+        reply.payload
     );
     assert_eq!(a.stats().error_replies, 3);
     assert_eq!(
@@ -73,9 +64,9 @@ async fn garbage_without_a_reply_subject_is_dropped_and_counted() {
         .publish(subject.clone(), b"\x00\x01\x02".as_slice().into())
         .await
         .unwrap();
-    let headers = protocol::request_headers(Op::Cast, "add", None);
+    let envelope = protocol::cast("add", &[0xdd; 8]).unwrap();
     b.client()
-        .publish_with_headers(subject.clone(), headers, vec![0xdd; 8].into())
+        .publish(subject.clone(), envelope.into())
         .await
         .unwrap();
     b.client().flush().await.unwrap();
@@ -110,8 +101,15 @@ async fn a_burst_of_random_requests_never_crashes_the_server() {
         let len = usize::try_from(next() % 64).unwrap();
         let payload: Vec<u8> = (0..len).map(|_| next().to_le_bytes()[0]).collect();
         let handler = handlers[usize::try_from(next() % 6).unwrap()];
-        let headers = protocol::request_headers(Op::Call, handler, Some(2_000));
-        let reply = raw_request(&b, &subject, Some(headers), payload).await;
+        // Half of them garbage after a valid envelope, half garbage in place of one.
+        let payload = if round % 2 == 0 {
+            protocol::call(handler, Duration::from_secs(2), &payload).unwrap()
+        } else {
+            let mut bytes = payload;
+            bytes.insert(0, Op::Call.code());
+            bytes
+        };
+        let reply = raw_request(&b, &subject, payload).await;
         // Every request ends: a reply or an error reply.
         let _ = (round, reply);
     }
@@ -141,6 +139,10 @@ proptest! {
             let _ = crate::wire::decode_exit(&bytes);
             let _ = protocol::failure_of_reply("exited", &bytes);
             let _ = protocol::failure_of_reply("too_large", &bytes);
+            // The envelope too: whatever it reads, it reads within the bytes.
+            if let Ok(request) = protocol::parse(&bytes) {
+                assert!(request.handler.len() + request.body.len() < bytes.len());
+            }
         });
     }
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::handle::{Address, RemoteHandle};
 use crate::message::{Delivery, Incoming, Outgoing, RemoteMessage};
-use crate::protocol::{self, Op};
+use crate::protocol;
 use crate::testing::NatsServer;
 // This crate's `RemoteOptionsExt`, over the facade prelude's: the facade's `nats` feature
 // (for the doctests) links a second copy of this crate into its unit tests. The test files
@@ -23,6 +23,7 @@ use crate::{Node, RemoteError, RemoteOptions, RemoteOptionsExt, client, wire};
 
 mod auth;
 mod calls;
+mod cluster;
 mod garbage;
 mod groups;
 mod monitors;
@@ -185,10 +186,10 @@ pub(crate) async fn call<A: Serialize, R: DeserializeOwned>(
     args: &A,
     timeout: Duration,
 ) -> Result<R, CallError> {
-    let subject = RemoteHandle::new(node, address).subject().to_owned();
-    let headers = protocol::request_headers(Op::Call, handler, Some(timeout.as_millis()));
+    let subject = RemoteHandle::new(node, address).subject().clone();
     let args = wire::encode(args).map_err(CallError::Remote)?;
-    let bytes = client::request(&node.inner, subject, headers, args, timeout).await?;
+    let envelope = protocol::call(handler, timeout, &args).map_err(CallError::Remote)?;
+    let bytes = client::request(&node.inner, subject, envelope, timeout).await?;
     wire::decode(&bytes).map_err(CallError::Remote)
 }
 
