@@ -199,4 +199,5 @@ mod links;
 mod monitors;
 mod names;
 mod races;
+mod relay;
 mod supervisor;
