@@ -61,7 +61,7 @@ use crate::{RemoteError, wire};
 ///             }
 ///             "get" => {
 ///                 let GetArgs {} = request.args()?;
-///                 Ok(Delivery::call(server, request.timeout(), |reply_to| CounterMsg::Get { reply_to }))
+///                 Ok(Delivery::call(server, |reply_to| CounterMsg::Get { reply_to }))
 ///             }
 ///             other => Err(RemoteError::UnknownMessage(other.to_owned())),
 ///         }
@@ -78,8 +78,7 @@ pub trait RemoteMessage: Sized + Send + 'static {
     /// that completes its reply channel.
     fn encode(self) -> Result<Outgoing, RemoteError>;
 
-    /// The server's side: decodes `request` into a message and hands it to `server` (a call
-    /// with `request`'s timeout). [`RemoteError::UnknownMessage`] for a handler it does not
+    /// The server's side: decodes `request` into a message and hands it to `server`. [`RemoteError::UnknownMessage`] for a handler it does not
     /// have, [`RemoteError::Decode`] for arguments that do not decode.
     fn deliver<S: GenServer<Msg = Self>>(
         request: Incoming<'_>,
@@ -212,7 +211,7 @@ impl<'a> Incoming<'a> {
         wire::decode(self.args)
     }
 
-    /// The caller's timeout.
+    /// The caller's timeout: after it the caller no longer waits for the reply.
     pub fn timeout(&self) -> Duration {
         self.timeout
     }
@@ -225,8 +224,8 @@ pub type ReplyFuture = Pin<Box<dyn Future<Output = Result<Vec<u8>, CallError>> +
 pub enum Delivery {
     /// A cast, queued (or refused by the server's mailbox).
     Cast(Result<(), CastError>),
-    /// A call. The future sends the message to the server the first time it is polled, and
-    /// resolves with the encoded reply.
+    /// A call, whose message is in the server's mailbox: the future resolves with the encoded
+    /// reply.
     Call(ReplyFuture),
 }
 
@@ -236,17 +235,19 @@ impl Delivery {
         Delivery::Cast(server.cast(msg))
     }
 
-    /// Calls `server` with the message `msg` builds around the reply channel, waiting at most
-    /// `timeout`, and encodes the reply.
-    pub fn call<S, R, F>(server: &ServerRef<S>, timeout: Duration, msg: F) -> Delivery
+    /// Puts the message `msg` builds around the reply channel into `server`'s mailbox now
+    /// ([`ServerRef::relay_call`]), and gives the future of the encoded reply. It has no
+    /// timeout: the caller has its own (the request's [`Incoming::timeout`]), and the serving
+    /// side waits as long as the server may answer (it exits, or drops the reply channel).
+    pub fn call<S, R, F>(server: &ServerRef<S>, msg: F) -> Delivery
     where
         S: GenServer,
         R: Serialize + Send + 'static,
         F: FnOnce(ReplySender<R>) -> S::Msg + Send + 'static,
     {
-        let server = server.with_timeout(timeout);
+        let reply = server.relay_call(msg);
         Delivery::Call(Box::pin(async move {
-            let reply = server.call(msg).await?;
+            let reply = reply.await?;
             wire::encode(&reply).map_err(CallError::Remote)
         }))
     }

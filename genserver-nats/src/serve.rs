@@ -1,9 +1,12 @@
 //! The server's side: one task per exposed server that reads its subjects, hands each request
 //! to the local server, and sends the replies.
 //!
-//! A call is handed over at once, in the order requests arrive (the call's future is polled
-//! once, which sends the message, before the next request is read), and its reply is awaited
-//! beside the other requests: a slow handler delays only its own callers, as locally. A
+//! A call is handed over at once, in the order requests arrive (its message goes into the
+//! server's mailbox before the next request is read, `ServerRef::relay_call`), and its reply is
+//! awaited beside the other requests: a slow handler delays only its own callers, as locally.
+//! The serving side arms no timer for it: the caller has its own timeout (as in OTP, where a
+//! call's timeout is the caller's alone), and the reply is awaited until the server answers,
+//! drops the reply channel, or exits. A
 //! request that is not valid gets an error reply if it has a reply subject, and is dropped and
 //! counted ([`NodeStats::dropped_messages`](crate::NodeStats)) if not; it never disturbs the
 //! server.
@@ -15,12 +18,11 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
-use std::task::Poll;
 use std::time::Duration;
 
 use async_nats::{HeaderMap, Message, Subject, Subscriber};
 use bytes::Bytes;
-use futures_util::stream::{FuturesUnordered, SelectAll};
+use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt as _, StreamExt as _};
 use genserver_core::{CallError, DEFAULT_CALL_TIMEOUT, GenServer, ServerRef};
 
@@ -32,7 +34,8 @@ use crate::{Node, RemoteError, wire};
 
 /// What makes a local server reachable: its subscriptions, and the lease of its key.
 pub(crate) struct Exposure {
-    pub(crate) subscriptions: Vec<Subscriber>,
+    /// The shared subject's (the name's or the group's) and the incarnation's own.
+    pub(crate) subscriptions: (Subscriber, Subscriber),
     pub(crate) lease: Option<Lease>,
     pub(crate) incarnation: String,
     /// The name or group, for logs.
@@ -42,6 +45,9 @@ pub(crate) struct Exposure {
 /// The most requests handled in a row before the loop looks at the server's exit and the
 /// replies again.
 const DRAIN: usize = 64;
+
+/// The requests of both subscriptions.
+type Requests = futures_util::stream::Select<Subscriber, Subscriber>;
 
 type Pending = Pin<Box<dyn Future<Output = (Option<Subject>, Result<Vec<u8>, CallError>)> + Send>>;
 
@@ -57,7 +63,8 @@ where
         incarnation,
         label,
     } = exposure;
-    let mut requests: SelectAll<Subscriber> = futures_util::stream::select_all(subscriptions);
+    // Both subjects, in turns (a `SelectAll` would allocate at every message).
+    let mut requests: Requests = futures_util::stream::select(subscriptions.0, subscriptions.1);
     let mut serving = Serving {
         node,
         server,
@@ -209,7 +216,7 @@ where
                             self.reply(reply, Err(CallError::Remote(error))).await;
                         }
                     }
-                    Ok(Delivery::Call(future)) if is_call => self.start_call(reply, future).await,
+                    Ok(Delivery::Call(future)) if is_call => self.start_call(reply, future),
                     Ok(Delivery::Call(_)) => {
                         // Sent as a cast: nobody waits for the reply, so the call is not made.
                         self.invalid(
@@ -229,7 +236,7 @@ where
 
     /// Handles up to [`DRAIN`] requests that are already waiting; `false` if the subscriptions
     /// ended (the client closed).
-    async fn drain(&mut self, requests: &mut SelectAll<Subscriber>) -> bool {
+    async fn drain(&mut self, requests: &mut Requests) -> bool {
         for _ in 0..DRAIN {
             match requests.next().now_or_never() {
                 Some(Some(request)) => self.handle(request).await,
@@ -240,16 +247,11 @@ where
         true
     }
 
-    /// Hands a call to the server now (so that the next request does not overtake it) and
-    /// waits for its reply beside the other requests.
-    async fn start_call(&mut self, reply: Option<Subject>, mut future: ReplyFuture) {
-        let first = std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await;
-        match first {
-            Poll::Ready(result) => self.reply(reply, result).await,
-            Poll::Pending => self
-                .pending
-                .push(Box::pin(async move { (reply, future.await) })),
-        }
+    /// Waits for the reply of a call, already in the server's mailbox (so that the next request
+    /// does not overtake it), beside the other requests.
+    fn start_call(&mut self, reply: Option<Subject>, future: ReplyFuture) {
+        self.pending
+            .push(Box::pin(async move { (reply, future.await) }));
     }
 
     /// A request that is not valid: an error reply, or, without a reply subject, counted.

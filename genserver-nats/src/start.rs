@@ -220,7 +220,7 @@ where
             node.clone(),
             server,
             Exposure {
-                subscriptions: vec![shared, own],
+                subscriptions: (shared, own),
                 lease: Some(lease),
                 incarnation,
                 label,

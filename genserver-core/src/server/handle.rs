@@ -287,7 +287,7 @@ impl<S: GenServer> ServerRef<S> {
     }
 
     /// Runs `f` on the local server this handle reaches now, if there is one.
-    fn with_server<R>(&self, f: impl FnOnce(&Direct<S>) -> R) -> Option<R> {
+    pub(super) fn with_server<R>(&self, f: impl FnOnce(&Direct<S>) -> R) -> Option<R> {
         match &self.target {
             Target::Direct(server) => Some(f(server)),
             Target::Indirect(_) => self

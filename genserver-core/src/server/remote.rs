@@ -6,15 +6,22 @@
 //! `server/call.rs` (the local fast path is untouched), build the message around a reply
 //! channel as for a local server, and hand the message to the transport, which sends it and,
 //! when the reply comes, completes the reply channel inside it.
+//!
+//! On the serving side, a transport hands the calls it receives to the local server with
+//! [`ServerRef::relay_call`]: the message goes into the mailbox at once, and the future of its
+//! outcome arms no timer (the caller, in its own process, has its own timeout).
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::handle::{DEFAULT_CALL_TIMEOUT, Indirect, Target};
+use super::handle::{DEFAULT_CALL_TIMEOUT, Direct, Indirect, Target};
 use super::{GenServer, ServerRef};
-use crate::{CallError, CastError, ExitReason, Pid, ServerId, StopError};
+use crate::process::scope::current_server;
+use crate::reply::{self, Rx};
+use crate::task::Mail;
+use crate::{CallError, CastError, ExitReason, Pid, RemoteError, ReplySender, ServerId, StopError};
 
 /// A boxed future, as the methods of [`Remote`] return.
 pub type RemoteFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -79,6 +86,81 @@ impl<S: GenServer> ServerRef<S> {
                 id: ServerId::next(),
             }))),
             call_timeout: DEFAULT_CALL_TIMEOUT,
+        }
+    }
+}
+
+impl<S: GenServer> ServerRef<S> {
+    /// Relays a call whose caller is elsewhere (in another process, through a transport): puts
+    /// the message `msg` builds around a fresh reply channel into the server's mailbox now, and
+    /// returns the future of the outcome. Unlike [`call`](ServerRef::call) it has no timeout
+    /// and never steps aside: the caller keeps its own timeout, and the transport waits as long
+    /// as the server may still answer. The outcome is the reply, or
+    /// [`CallError::Exited`] (the server exited before replying), [`CallError::NoReply`] (the
+    /// reply channel was dropped), [`CallError::NotRunning`] (no server). To a server with a
+    /// bounded mailbox the message goes once there is room, when the future is first polled.
+    /// On a remote handle it fails with [`RemoteError::NotRemote`]: a transport relays to the
+    /// servers of its own process.
+    pub fn relay_call<R, F>(
+        &self,
+        msg: F,
+    ) -> impl Future<Output = Result<R, CallError>> + Send + 'static + use<S, R, F>
+    where
+        R: Send + 'static,
+        F: FnOnce(ReplySender<R>) -> S::Msg + Send + 'static,
+    {
+        enum Relayed<S: GenServer, R, F> {
+            Sent(Rx<R>, Direct<S>),
+            WaitForRoom(F, Direct<S>),
+            Failed(CallError),
+        }
+        let relayed = match self.with_server(Direct::clone) {
+            None if self.remote().is_some() => Relayed::Failed(CallError::Remote(
+                RemoteError::NotRemote("relay_call".to_owned()),
+            )),
+            None => Relayed::Failed(CallError::NotRunning),
+            Some(server) if current_server() == server.shared.id.as_u64() => {
+                Relayed::Failed(CallError::CallingSelf)
+            }
+            Some(server) if server.shared.room.is_some() => Relayed::WaitForRoom(msg, server),
+            Some(server) => {
+                let (reply_to, receiver) = reply::reply_channel();
+                match server.mailbox.send(Mail::msg(msg(reply_to))) {
+                    Ok(()) => Relayed::Sent(receiver, server),
+                    Err(_) => Relayed::Failed(CallError::NotRunning),
+                }
+            }
+        };
+        async move {
+            let (mut receiver, server) = match relayed {
+                Relayed::Sent(receiver, server) => (receiver, server),
+                Relayed::WaitForRoom(msg, server) => {
+                    if let Some(room) = &server.shared.room {
+                        match room.acquire().await {
+                            Ok(permit) => permit.forget(),
+                            Err(_closed) => return Err(CallError::NotRunning),
+                        }
+                    }
+                    let (reply_to, receiver) = reply::reply_channel();
+                    server
+                        .mailbox
+                        .send(Mail::msg(msg(reply_to)))
+                        .map_err(|_| CallError::NotRunning)?;
+                    (receiver, server)
+                }
+                Relayed::Failed(error) => return Err(error),
+            };
+            let received = poll_fn(|cx| receiver.poll(cx)).await;
+            match reply::outcome(received, &server.shared) {
+                Some(result) => result,
+                // The reply channel closed unanswered, by a server dying as it answered: its
+                // exit reason is recorded in a moment (waited for with a timer, in this rare
+                // case only).
+                None => {
+                    let deadline = reply::deadline_after(DEFAULT_CALL_TIMEOUT);
+                    reply::exit_of(&server.shared, deadline).await
+                }
+            }
         }
     }
 }

@@ -242,7 +242,7 @@ impl Cx<'_> {
             quote!(let #args #turbofish { #(#names,)* #phantom_pattern } = #request.args()?;);
         let delivery = match &handler.reply {
             Some(_) => quote! {
-                #remote::Delivery::call(#server_ref, #request.timeout(), move |#reply_to| {
+                #remote::Delivery::call(#server_ref, move |#reply_to| {
                     #msg::#variant { #(#names,)* reply_to: #reply_to }
                 })
             },
