@@ -53,6 +53,16 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, RemoteError> 
     rmp_serde::to_vec_named(value).map_err(|error| RemoteError::Encode(error.to_string()))
 }
 
+/// Encodes `value` in the wire format at the end of `buffer` (a request's envelope is written
+/// in front of its arguments this way, without a copy).
+pub fn encode_into<T: Serialize + ?Sized>(
+    buffer: &mut Vec<u8>,
+    value: &T,
+) -> Result<(), RemoteError> {
+    rmp_serde::encode::write_named(buffer, value)
+        .map_err(|error| RemoteError::Encode(error.to_string()))
+}
+
 /// How deeply lists and maps may nest in a message. Skipping an unknown field recurses once
 /// per level, and rmp-serde's own limit (1024) is more than a thread's stack holds in a debug
 /// build.
