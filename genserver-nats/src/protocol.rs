@@ -1,4 +1,4 @@
-//! The protocol on NATS: subjects, headers, and how each way a call ends travels.
+//! The protocol on NATS: subjects, the request envelope, and how each way a call ends travels.
 //!
 //! # Subjects
 //!

@@ -6,10 +6,10 @@
 //! one byte); and decoding arbitrary bytes returns an error, never a panic, with nesting limited
 //! to [`MAX_DEPTH`] levels.
 //!
-//! What goes where (see [`protocol`](crate::protocol) for the headers):
+//! What goes where (see [`protocol`](crate::protocol) for the envelope around it):
 //!
 //! - a call or cast: the handler's arguments as one map, `{ "n": 5 }` for
-//!   `fn add(&mut self, n: i64)`; the handler's name travels in a header;
+//!   `fn add(&mut self, n: i64)`; the handler's name travels in the envelope in front of it;
 //! - a reply: the handler's return value itself;
 //! - an exit reason: `{ "kind": "panic", "message": "boom" }`.
 //!
