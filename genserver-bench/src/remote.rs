@@ -415,7 +415,6 @@ mod measure {
         for _ in 0..scale.w10_casts {
             remote.take(bytes.clone()).expect("W10: a cast");
         }
-        eprintln!("EXPERIMENT send loop {:?}", start.elapsed());
         let counted = remote.received().await.expect("W10: the count");
         let ours = scale.w10_casts as f64 / start.elapsed().as_secs_f64();
         assert_eq!(counted, scale.w10_casts + 1, "W10: every cast counted");
@@ -451,7 +450,6 @@ mod measure {
                 .expect("W10: a publish");
         }
         sender.flush().await.expect("flush");
-        eprintln!("EXPERIMENT raw send loop {:?}", start.elapsed());
         let counted = tokio::time::timeout(Duration::from_secs(60), finished)
             .await
             .expect("W10: every publish arrives")

@@ -95,13 +95,13 @@ pub(crate) async fn call(
     outgoing: Outgoing,
     timeout: Duration,
 ) -> Result<(), CallError> {
-    let (handler, args, reply) = outgoing.into_parts();
+    let handler = outgoing.handler();
+    let (envelope, reply) = outgoing.into_request(timeout);
     let Some(reply) = reply else {
         return Err(CallError::Remote(RemoteError::Transport(format!(
             "`{handler}` is a cast: it cannot be called"
         ))));
     };
-    let envelope = protocol::call(handler, timeout, &args).map_err(CallError::Remote)?;
     let bytes = request(node, subject, envelope, timeout).await?;
     reply.complete(&bytes).map_err(CallError::Remote)
 }
@@ -114,14 +114,14 @@ pub(crate) fn cast(
     subject: Subject,
     outgoing: Outgoing,
 ) -> Result<(), RemoteError> {
-    let (handler, args, reply) = outgoing.into_parts();
-    if reply.is_some() {
+    if outgoing.is_call() {
         return Err(RemoteError::Transport(format!(
-            "`{handler}` is a call: it cannot be cast"
+            "`{}` is a call: it cannot be cast",
+            outgoing.handler()
         )));
     }
     connection::check(&node.client)?;
-    let envelope = protocol::cast(handler, &args)?;
+    let (envelope, _) = outgoing.into_request(Duration::ZERO);
     check_size(node, envelope.len())?;
     if !node.outbox.push(Outbound {
         subject,

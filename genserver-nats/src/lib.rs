@@ -39,7 +39,7 @@
 //! - [`message::RemoteMessage`]: how a message enum crosses the network, implemented by
 //!   `#[genserver(remote)]`;
 //! - [`wire`]: the format (MessagePack with named fields) and its schema-evolution rules;
-//! - [`protocol`]: the subjects, the headers, and how each way a call ends travels;
+//! - [`protocol`]: the subjects, the request envelope, and how each way a call ends travels;
 //! - [`testing`]: a `nats-server` (or a cluster of them) on loopback for tests.
 //!
 //! How a call ends: the reply; `CallError::Timeout`; `CallError::NotRunning` at once when

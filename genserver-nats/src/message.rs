@@ -16,6 +16,7 @@ use genserver_core::{CallError, CastError, GenServer, ReplySender, ServerRef};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::protocol::{self, Op};
 use crate::{RemoteError, wire};
 
 /// A server's message enum that can travel over NATS.
@@ -27,7 +28,7 @@ use crate::{RemoteError, wire};
 /// ```
 /// use genserver::{GenServer, ReplySender, ServerRef};
 /// use genserver_nats::message::{Delivery, Incoming, Outgoing, RemoteMessage};
-/// use genserver_nats::{RemoteError, wire};
+/// use genserver_nats::RemoteError;
 /// use serde::{Deserialize, Serialize};
 ///
 /// pub enum CounterMsg {
@@ -42,12 +43,10 @@ use crate::{RemoteError, wire};
 ///
 /// impl RemoteMessage for CounterMsg {
 ///     fn encode(self) -> Result<Outgoing, RemoteError> {
-///         Ok(match self {
-///             CounterMsg::Add { n } => Outgoing::cast("add", wire::encode(&AddArgs { n })?),
-///             CounterMsg::Get { reply_to } => {
-///                 Outgoing::call("get", wire::encode(&GetArgs {})?, reply_to)
-///             }
-///         })
+///         match self {
+///             CounterMsg::Add { n } => Outgoing::cast("add", &AddArgs { n }),
+///             CounterMsg::Get { reply_to } => Outgoing::call("get", &GetArgs {}, reply_to),
+///         }
 ///     }
 ///
 ///     fn deliver<S: GenServer<Msg = Self>>(
@@ -120,40 +119,64 @@ impl fmt::Debug for ReplyDecoder {
     }
 }
 
-/// A message in its wire form, ready to be sent.
+/// A message in its wire form, ready to be sent: the request's envelope (see
+/// [`protocol`](crate::protocol)) with its arguments in the wire format.
 #[derive(Debug)]
 pub struct Outgoing {
     handler: &'static str,
-    args: Vec<u8>,
+    envelope: Vec<u8>,
+    /// Where the arguments start in `envelope`.
+    args_at: usize,
     reply: Option<ReplyDecoder>,
 }
 
 impl Outgoing {
-    /// A cast to `handler` with its encoded arguments.
-    pub fn cast(handler: &'static str, args: Vec<u8>) -> Outgoing {
-        Outgoing {
-            handler,
-            args,
-            reply: None,
-        }
+    /// A cast to `handler` with `args` (a struct with named fields, one per argument).
+    pub fn cast<A: Serialize + ?Sized>(
+        handler: &'static str,
+        args: &A,
+    ) -> Result<Outgoing, RemoteError> {
+        Outgoing::new(Op::Cast, handler, args, None)
     }
 
-    /// A call to `handler` with its encoded arguments, whose reply, an `R`, goes to `reply_to`.
-    pub fn call<R: DeserializeOwned + Send + 'static>(
+    /// A call to `handler` with `args`, whose reply, an `R`, goes to `reply_to`.
+    pub fn call<A, R>(
         handler: &'static str,
-        args: Vec<u8>,
+        args: &A,
         reply_to: ReplySender<R>,
-    ) -> Outgoing {
+    ) -> Result<Outgoing, RemoteError>
+    where
+        A: Serialize + ?Sized,
+        R: DeserializeOwned + Send + 'static,
+    {
         Outgoing::call_with(handler, args, ReplyDecoder::new(reply_to))
     }
 
-    /// A call to `handler` whose reply is handled by `reply`.
-    pub fn call_with(handler: &'static str, args: Vec<u8>, reply: ReplyDecoder) -> Outgoing {
-        Outgoing {
+    /// A call to `handler` with `args`, whose reply is handled by `reply`.
+    pub fn call_with<A: Serialize + ?Sized>(
+        handler: &'static str,
+        args: &A,
+        reply: ReplyDecoder,
+    ) -> Result<Outgoing, RemoteError> {
+        Outgoing::new(Op::Call, handler, args, Some(reply))
+    }
+
+    fn new<A: Serialize + ?Sized>(
+        op: Op,
+        handler: &'static str,
+        args: &A,
+        reply: Option<ReplyDecoder>,
+    ) -> Result<Outgoing, RemoteError> {
+        // The arguments are encoded behind the envelope's start, in the same buffer.
+        let mut envelope = protocol::start(op, handler, 32)?;
+        let args_at = envelope.len();
+        wire::encode_into(&mut envelope, args)?;
+        Ok(Outgoing {
             handler,
-            args,
-            reply: Some(reply),
-        }
+            envelope,
+            args_at,
+            reply,
+        })
     }
 
     /// The handler's name.
@@ -163,7 +186,7 @@ impl Outgoing {
 
     /// The encoded arguments.
     pub fn args(&self) -> &[u8] {
-        &self.args
+        &self.envelope[self.args_at..]
     }
 
     /// `true` for a call.
@@ -171,9 +194,13 @@ impl Outgoing {
         self.reply.is_some()
     }
 
-    /// The parts: handler, arguments, reply decoder (for a call).
-    pub fn into_parts(self) -> (&'static str, Vec<u8>, Option<ReplyDecoder>) {
-        (self.handler, self.args, self.reply)
+    /// The request to send: the envelope (a call's with `timeout` in it) and, for a call, the
+    /// decoder of its reply.
+    pub(crate) fn into_request(mut self, timeout: Duration) -> (Vec<u8>, Option<ReplyDecoder>) {
+        if self.reply.is_some() {
+            protocol::set_timeout(&mut self.envelope, timeout);
+        }
+        (self.envelope, self.reply)
     }
 }
 

@@ -1,4 +1,4 @@
-//! The protocol on NATS: subjects, headers, and how each way a call ends travels.
+//! The protocol on NATS: subjects, the request envelope, and how each way a call ends travels.
 //!
 //! # Subjects
 //!
@@ -151,18 +151,33 @@ pub struct Request<'a> {
 
 /// The envelope of a call to `handler` with `args`, waited for at most `timeout`.
 pub fn call(handler: &str, timeout: Duration, args: &[u8]) -> Result<Vec<u8>, RemoteError> {
-    let millis = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
-    let mut envelope = named(Op::Call, handler, 4 + args.len())?;
-    envelope.extend_from_slice(&millis.to_be_bytes());
+    let mut envelope = start(Op::Call, handler, args.len())?;
+    set_timeout(&mut envelope, timeout);
     envelope.extend_from_slice(args);
     Ok(envelope)
 }
 
 /// The envelope of a cast to `handler` with `args`.
 pub fn cast(handler: &str, args: &[u8]) -> Result<Vec<u8>, RemoteError> {
-    let mut envelope = named(Op::Cast, handler, args.len())?;
+    let mut envelope = start(Op::Cast, handler, args.len())?;
     envelope.extend_from_slice(args);
     Ok(envelope)
+}
+
+/// The start of a call's or cast's envelope, up to where its arguments go (a call's timeout
+/// left at zero, for [`set_timeout`]), with room for `args` bytes of them.
+pub(crate) fn start(op: Op, handler: &str, args: usize) -> Result<Vec<u8>, RemoteError> {
+    let timeout = if op == Op::Call { 4 } else { 0 };
+    let mut envelope = named(op, handler, timeout + args)?;
+    envelope.extend_from_slice(&[0; 4][..timeout]);
+    Ok(envelope)
+}
+
+/// Writes `timeout` into the envelope of a call made with [`start`].
+pub(crate) fn set_timeout(envelope: &mut [u8], timeout: Duration) {
+    let millis = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+    let at = 2 + usize::from(envelope[1]);
+    envelope[at..at + 4].copy_from_slice(&millis.to_be_bytes());
 }
 
 /// The envelope of an operation without a handler (ping, monitor, demonitor, stop, kill).

@@ -6,10 +6,10 @@
 //! one byte); and decoding arbitrary bytes returns an error, never a panic, with nesting limited
 //! to [`MAX_DEPTH`] levels.
 //!
-//! What goes where (see [`protocol`](crate::protocol) for the headers):
+//! What goes where (see [`protocol`](crate::protocol) for the envelope around it):
 //!
 //! - a call or cast: the handler's arguments as one map, `{ "n": 5 }` for
-//!   `fn add(&mut self, n: i64)`; the handler's name travels in a header;
+//!   `fn add(&mut self, n: i64)`; the handler's name travels in the envelope in front of it;
 //! - a reply: the handler's return value itself;
 //! - an exit reason: `{ "kind": "panic", "message": "boom" }`.
 //!
@@ -51,6 +51,16 @@ use crate::RemoteError;
 /// Encodes `value` in the wire format.
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, RemoteError> {
     rmp_serde::to_vec_named(value).map_err(|error| RemoteError::Encode(error.to_string()))
+}
+
+/// Encodes `value` in the wire format at the end of `buffer` (a request's envelope is written
+/// in front of its arguments this way, without a copy).
+pub fn encode_into<T: Serialize + ?Sized>(
+    buffer: &mut Vec<u8>,
+    value: &T,
+) -> Result<(), RemoteError> {
+    rmp_serde::encode::write_named(buffer, value)
+        .map_err(|error| RemoteError::Encode(error.to_string()))
 }
 
 /// How deeply lists and maps may nest in a message. Skipping an unknown field recurses once

@@ -199,19 +199,19 @@ impl Cx<'_> {
         }
         let args = args_struct(handler);
         let turbofish = self.turbofish();
-        let encoded = quote!(#remote::encode(&#args #turbofish { #(#names,)* #phantom_value })?);
+        let encoded = quote!(&#args #turbofish { #(#names,)* #phantom_value });
         let (pattern, outgoing) = match &handler.reply {
             Some(_) => (
                 quote!(#msg::#variant { #(#names,)* reply_to: #reply_to }),
-                quote!(#remote::Outgoing::call(#name, #encoded, #reply_to)),
+                quote!(#remote::Outgoing::call(#name, #encoded, #reply_to)?),
             ),
             None if names.is_empty() => (
                 quote!(#msg::#variant),
-                quote!(#remote::Outgoing::cast(#name, #encoded)),
+                quote!(#remote::Outgoing::cast(#name, #encoded)?),
             ),
             None => (
                 quote!(#msg::#variant { #(#names,)* }),
-                quote!(#remote::Outgoing::cast(#name, #encoded)),
+                quote!(#remote::Outgoing::cast(#name, #encoded)?),
             ),
         };
         quote! {

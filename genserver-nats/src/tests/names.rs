@@ -99,9 +99,7 @@ impl Picky {
 impl RemoteMessage for PickyMsg {
     fn encode(self) -> Result<Outgoing, RemoteError> {
         match self {
-            PickyMsg::Hello { reply_to } => {
-                Ok(Outgoing::call("hello", wire::encode(&NoArgs {})?, reply_to))
-            }
+            PickyMsg::Hello { reply_to } => Outgoing::call("hello", &NoArgs {}, reply_to),
         }
     }
 
