@@ -120,7 +120,7 @@ impl fmt::Debug for ReplyDecoder {
 }
 
 /// A message in its wire form, ready to be sent: the request's envelope (see
-/// [`protocol`](crate::protocol)) with its arguments in the wire format.
+/// [`protocol`]) with its arguments in the wire format.
 #[derive(Debug)]
 pub struct Outgoing {
     handler: &'static str,
