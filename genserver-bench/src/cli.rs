@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use crate::host::{machine, workspace_root};
 use crate::names::{self, NameResults, NameScale, NameWorkload};
+use crate::remote::{RemoteResults, RemoteScale, RemoteWorkload};
 use crate::results::Results;
 use crate::subject::{Flavor, Impl};
 use crate::workloads::{Scale, Workload};
@@ -25,18 +26,21 @@ OPTIONS:
     --quick              tiny workloads: checks that everything runs, measures nothing
     --impls LIST         comma-separated, among tokio,genserver,ractor,kameo (default: all built)
     --runtimes LIST      comma-separated, among multi_thread,current_thread (default: both)
-    --workloads LIST     comma-separated, among W1,W2,W3,W4,W5,W6,W7,W8,W11,W11b,W12 (default:
-                         all); W1-W5 write results.md/.json/.svg, W6-W8 names.md/.json,
-                         W11-W12 (and W11b) pipeline.md/.json, each set only when measured (a W6-W8 or
-                         W11-W12 run leaves the W1-W5 results alone); W11-W12 are measured
-                         for tokio and genserver only
+    --workloads LIST     comma-separated, among W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11,W11b,W12
+                         (default: all built); W1-W5 write results.md/.json/.svg, W6-W8
+                         names.md/.json, W9-W10 remote.md/.json, W11-W12 (and W11b)
+                         pipeline.md/.json, each set only when measured (a W6-W12 run leaves
+                         the W1-W5 results alone); W11-W12 are measured for tokio and
+                         genserver only
     --caller task|block_on
                          where the calling code runs: a spawned task (default), or the
                          runtime's block_on future, as the body of #[tokio::main] does
     --no-write           print the table only
     -h, --help           this text
 
-Without the `peers` feature, ractor and kameo are not built and not measured.
+Without the `peers` feature, ractor and kameo are not built and not measured. W9-W10
+(remote calls and casts over NATS) need the `nats` feature and an installed nats-server,
+which the bench starts on loopback: `--features nats -- --workloads W9,W10`.
 ";
 
 /// Options of one run.
@@ -60,6 +64,10 @@ pub struct Options {
     pub name_workloads: Vec<NameWorkload>,
     /// Sizes of W6–W8.
     pub name_scale: NameScale,
+    /// W9–W10 to run.
+    pub remote_workloads: Vec<RemoteWorkload>,
+    /// Sizes of W9–W10.
+    pub remote_scale: RemoteScale,
     /// Whether the workloads run as the runtime's `block_on` future rather than a spawned task.
     pub caller_in_block_on: bool,
     /// Whether to write files.
@@ -85,6 +93,12 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
         workloads: Workload::ALL.to_vec(),
         name_workloads: NameWorkload::ALL.to_vec(),
         name_scale: NameScale::FULL,
+        remote_workloads: if cfg!(feature = "nats") {
+            RemoteWorkload::ALL.to_vec()
+        } else {
+            Vec::new()
+        },
+        remote_scale: RemoteScale::FULL,
         caller_in_block_on: false,
         write: true,
     };
@@ -116,12 +130,13 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
             "--quick" => {
                 options.scale = Scale::QUICK;
                 options.name_scale = NameScale::QUICK;
+                options.remote_scale = RemoteScale::QUICK;
             }
             "--impls" => options.impls = list(&value()?, Impl::from_key, "implementation")?,
             "--runtimes" => options.flavors = list(&value()?, Flavor::from_key, "runtime")?,
             "--workloads" => {
                 let keys = value()?;
-                let both = list(
+                let all = list(
                     &keys,
                     |s| {
                         let timed = Workload::ALL
@@ -130,12 +145,29 @@ pub fn parse(args: &[String]) -> Result<Option<Options>, String> {
                         let named = NameWorkload::ALL
                             .into_iter()
                             .find(|w| w.key().eq_ignore_ascii_case(s));
-                        (timed.is_some() || named.is_some()).then_some((timed, named))
+                        let remote = RemoteWorkload::from_key(s);
+                        (timed.is_some() || named.is_some() || remote.is_some())
+                            .then_some((timed, named, remote))
                     },
                     "workload",
                 )?;
-                options.workloads = both.iter().filter_map(|(timed, _)| *timed).collect();
-                options.name_workloads = both.iter().filter_map(|(_, named)| *named).collect();
+                options.workloads = all.iter().filter_map(|(timed, _, _)| *timed).collect();
+                options.name_workloads = all.iter().filter_map(|(_, named, _)| *named).collect();
+                let mut remote: Vec<RemoteWorkload> = all
+                    .iter()
+                    .filter_map(|(_, _, remote)| remote.clone())
+                    .flatten()
+                    .collect();
+                remote.sort();
+                remote.dedup();
+                if !remote.is_empty() && !cfg!(feature = "nats") {
+                    return Err(
+                        "W9 and W10 need the `nats` feature: add `--features nats` to the \
+                         cargo command"
+                            .to_owned(),
+                    );
+                }
+                options.remote_workloads = remote;
             }
             "--caller" => match value()?.as_str() {
                 "task" => options.caller_in_block_on = false,
@@ -207,6 +239,17 @@ pub fn main(args: Vec<String>) -> i32 {
     let pipeline_results = sets.pop().flatten();
     let results = sets.pop().flatten();
     let name_results = (!options.name_workloads.is_empty()).then(|| run_names(&options));
+    let remote_results = if options.remote_workloads.is_empty() {
+        None
+    } else {
+        match run_remote(&options) {
+            Ok(results) => Some(results),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return 1;
+            }
+        }
+    };
     if let Some(results) = &results {
         println!("{}", results.markdown());
     }
@@ -216,18 +259,85 @@ pub fn main(args: Vec<String>) -> i32 {
     if let Some(name_results) = &name_results {
         println!("{}", name_results.markdown());
     }
+    if let Some(remote_results) = &remote_results {
+        println!("{}", remote_results.markdown());
+    }
     if options.write {
-        if let Err(error) = write(
+        let written = write(
             &options,
             results.as_ref(),
             pipeline_results.as_ref(),
             name_results.as_ref(),
-        ) {
+            remote_results.as_ref(),
+        );
+        if let Err(error) = written {
             eprintln!("error: {error}");
             return 1;
         }
     }
     0
+}
+
+/// Runs W9–W10 `reps` times each, on each runtime, through one nats-server the bench starts.
+#[cfg(feature = "nats")]
+pub fn run_remote(options: &Options) -> Result<RemoteResults, String> {
+    let started = Instant::now();
+    let mut results = RemoteResults::new(
+        options.remote_scale,
+        options.reps,
+        options.flavors.clone(),
+        options.remote_workloads.clone(),
+    );
+    let nats = crate::remote::nats_server()?;
+    results.nats_server = nats_server_version();
+    for rep in 0..options.reps {
+        for &flavor in &options.flavors {
+            for &workload in &options.remote_workloads {
+                let values =
+                    crate::remote::measure(workload, flavor, options.remote_scale, &nats.url());
+                let shown: Vec<String> = workload
+                    .variants()
+                    .iter()
+                    .zip(&values)
+                    .map(|(variant, value)| format!("{variant} {}", workload.format_value(*value)))
+                    .collect();
+                eprintln!(
+                    "[{:>4.0} s] run {}/{} {:<14} {} {} {}",
+                    started.elapsed().as_secs_f64(),
+                    rep + 1,
+                    options.reps,
+                    flavor.key(),
+                    workload.key(),
+                    shown.join(", "),
+                    workload.unit()
+                );
+                results.push(flavor, workload, &values);
+            }
+        }
+    }
+    results.wall_time = started.elapsed();
+    Ok(results)
+}
+
+/// Without the `nats` feature, W9–W10 cannot run (`parse` refuses them before).
+#[cfg(not(feature = "nats"))]
+pub fn run_remote(_: &Options) -> Result<RemoteResults, String> {
+    Err("W9 and W10 need the `nats` feature".to_owned())
+}
+
+/// What `nats-server --version` says (`nats-server: v2.9.10`), or that it could not say.
+#[cfg(feature = "nats")]
+fn nats_server_version() -> String {
+    ["nats-server", "/usr/sbin/nats-server"]
+        .iter()
+        .find_map(|program| {
+            let output = Command::new(program).arg("--version").output().ok()?;
+            output
+                .status
+                .success()
+                .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        })
+        .unwrap_or_else(|| "nats-server of unknown version".to_owned())
 }
 
 /// Runs W6–W8 `reps` times each, on each runtime.
@@ -416,6 +526,7 @@ fn write(
     results: Option<&Results>,
     pipeline_results: Option<&Results>,
     name_results: Option<&NameResults>,
+    remote_results: Option<&RemoteResults>,
 ) -> Result<(), String> {
     std::fs::create_dir_all(&options.out)
         .map_err(|e| format!("creating {}: {e}", options.out.display()))?;
@@ -457,6 +568,56 @@ fn write(
         if options.default_out {
             refresh_names_doc(&root.join("docs").join("performance.md"), name_results)?;
         }
+    }
+    if let Some(remote_results) = remote_results {
+        put("remote.md", &remote_results.markdown())?;
+        put("remote.json", &remote_results.json())?;
+        if options.default_out {
+            for doc in [
+                root.join("docs").join("performance.md"),
+                root.join("README.md"),
+            ] {
+                refresh_remote_doc(&doc, remote_results)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The markers in docs/performance.md and the README between which the latest W9–W10 tables
+/// go.
+pub const REMOTE_START: &str = "<!-- bench-remote:start -->";
+/// See [`REMOTE_START`].
+pub const REMOTE_END: &str = "<!-- bench-remote:end -->";
+
+/// Puts the W9–W10 tables between their markers in a document, if it has them.
+fn refresh_remote_doc(path: &Path, results: &RemoteResults) -> Result<(), String> {
+    let mut tables = String::new();
+    let mut keep = false;
+    for line in results.markdown().lines() {
+        if let Some(heading) = line.strip_prefix("## ") {
+            keep = heading != "Spread";
+            if keep {
+                tables.push_str("#### ");
+                tables.push_str(heading);
+                tables.push('\n');
+            }
+            continue;
+        }
+        if keep {
+            tables.push_str(line);
+            tables.push('\n');
+        }
+    }
+    let body = format!(
+        "_Through {} on loopback; median of {} runs; measurement {:.0} s._\n\n{}",
+        results.nats_server,
+        results.reps,
+        results.wall_time.as_secs_f64(),
+        tables.trim_end(),
+    );
+    if doc_markers::refresh(path, REMOTE_START, REMOTE_END, &body)? {
+        eprintln!("refreshed the W9-W10 tables in {}", path.display());
     }
     Ok(())
 }
@@ -595,6 +756,17 @@ mod tests {
         let names = names.unwrap().unwrap();
         assert_eq!(names.workloads, [Workload::W2]);
         assert_eq!(names.name_workloads, [NameWorkload::W6, NameWorkload::W8]);
-        assert!(parse(&["--workloads".to_owned(), "W9".to_owned()]).is_err());
+        assert!(parse(&["--workloads".to_owned(), "W11".to_owned()]).is_err());
+        let remote = parse(&["--workloads".to_owned(), "W10,W1".to_owned()]);
+        if cfg!(feature = "nats") {
+            let remote = remote.unwrap().unwrap();
+            assert_eq!(
+                remote.remote_workloads,
+                [RemoteWorkload::W10Calls, RemoteWorkload::W10Casts]
+            );
+            assert_eq!(remote.workloads, [Workload::W1]);
+        } else {
+            assert!(remote.unwrap_err().contains("--features nats"));
+        }
     }
 }

@@ -1,8 +1,10 @@
 //! Benchmarks of genserver against the floor (a hand-written tokio actor; for the pipelines,
 //! W11–W12, a hand-written chain of bounded tokio channels) and two peer frameworks (ractor and
 //! kameo, with the `peers` feature), on the workloads of `docs/performance.md`, on a
-//! multi-thread runtime with 2 workers and a current_thread runtime; and W6–W8 ([`names`]): a
-//! registry, name handles and restarts, each against its reference.
+//! multi-thread runtime with 2 workers and a current_thread runtime; W6–W8 ([`names`]): a
+//! registry, name handles and restarts, each against its reference; and, with the `nats`
+//! feature, W9–W10 ([`remote`]): remote calls and casts over NATS against async-nats used
+//! directly.
 //!
 //! Run everything, write `docs/bench/results.md`, `results.json` and `results.svg`:
 //!
@@ -25,6 +27,7 @@ pub mod host;
 pub mod names;
 #[cfg(feature = "observer")]
 pub mod observer_page;
+pub mod remote;
 pub mod results;
 pub mod subject;
 pub mod subjects;

@@ -72,3 +72,27 @@ fn w6_to_w8_run_and_report() {
     assert!(markdown.contains("≤ 1.10× direct"), "{markdown}");
     assert!(results.json().contains("\"workload\": \"W8\""));
 }
+
+/// W9–W10, tiny, through a nats-server of their own (with the `nats` feature).
+#[cfg(feature = "nats")]
+#[test]
+fn w9_and_w10_run_and_report() {
+    use genserver_bench::remote::{self, RemoteResults, RemoteScale, RemoteWorkload};
+    let nats = remote::nats_server().expect("nats-server is installed");
+    let scale = RemoteScale::QUICK;
+    let mut results =
+        RemoteResults::new(scale, 1, Flavor::ALL.to_vec(), RemoteWorkload::ALL.to_vec());
+    for flavor in Flavor::ALL {
+        for workload in RemoteWorkload::ALL {
+            let values = remote::measure(workload, flavor, scale, &nats.url());
+            assert_eq!(values.len(), 2);
+            assert!(values.iter().all(|v| *v > 0.0), "{workload:?}: {values:?}");
+            results.push(flavor, workload, &values);
+        }
+    }
+    assert!(results.ratio(Flavor::ALL[0], RemoteWorkload::W9).is_some());
+    let markdown = results.markdown();
+    assert!(markdown.contains("client.request"), "{markdown}");
+    assert!(markdown.contains("client.publish"), "{markdown}");
+    assert!(results.json().contains("\"workload\": \"W10-casts\""));
+}

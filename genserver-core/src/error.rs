@@ -40,6 +40,11 @@ pub enum CallError {
          directly, use a cast, or make the call from a spawned task"
     )]
     CallingSelf,
+    /// The server is in another process, and the network or the wire format failed this call
+    /// (the connection lost, a message that does not decode, a payload too large). Only this
+    /// call failed; the connection and other calls go on.
+    #[error("the remote call failed: {0}")]
+    Remote(RemoteError),
     /// The call would close a cycle of handlers waiting for each other: a handler of the
     /// first server in the path calls the second, whose handler is waiting for a call to the
     /// third, and so on, and the last is waiting for the first. OTP only ends such a
@@ -80,6 +85,11 @@ pub enum CastError {
          `mailbox_capacity`)"
     )]
     Full,
+    /// The server is in another process, and the message could not be sent (not connected,
+    /// too large, not encodable). A remote cast that was sent is at most once: it is lost,
+    /// silently, if its server is gone, as a cast to a local server that died.
+    #[error("the remote cast failed: {0}")]
+    Remote(RemoteError),
 }
 
 /// Why a server did not start.
@@ -97,6 +107,10 @@ pub enum StartError<E> {
     /// A server is already registered under the requested name; this is its handle.
     #[error("a server is already running under this name ({0:?}); use `whereis` to reach it")]
     AlreadyStarted(Pid),
+    /// A server to be reached from other processes could not claim its name or be exposed
+    /// (the network, or the service that keeps names, failed); nothing was started.
+    #[error("the remote start failed: {0}")]
+    Remote(RemoteError),
     /// `init` returned `None` (OTP's `:ignore`): no server runs and its name is free.
     #[error("the server's init chose not to start it (it returned `None`, OTP's `:ignore`)")]
     Ignored,
@@ -147,4 +161,55 @@ impl<E> StartError<E> {
             _ => None,
         }
     }
+}
+
+/// What only a network can do to a message for a server in another process. The transport
+/// (the `genserver-nats` crate) makes these; the runtime only carries them in
+/// [`CallError::Remote`], [`CastError::Remote`] and [`StartError::Remote`].
+///
+/// ```
+/// use genserver_core::{CallError, RemoteError};
+///
+/// let error = CallError::Remote(RemoteError::PayloadTooLarge { size: 2_000_000, max: 1_048_576 });
+/// assert!(error.to_string().contains("2000000 bytes"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RemoteError {
+    /// The connection was lost while the call waited for its reply. The request may or may not
+    /// have reached the server, and been handled: the network delivers at most once.
+    #[error(
+        "the connection was lost before the reply came; the remote server may or may not have \
+         handled the call ({0})"
+    )]
+    ConnectionLost(String),
+    /// The node was not connected (reconnecting, or closed): nothing was sent.
+    #[error("not connected (reconnecting or closed): the message was not sent")]
+    NotConnected,
+    /// A message did not decode: the request on the server's side, or the reply on the
+    /// caller's. Usually the two sides run versions of the server whose messages differ in a
+    /// way the wire format does not tolerate.
+    #[error("a message did not decode: {0}")]
+    Decode(String),
+    /// A message could not be encoded (its `Serialize` impl failed).
+    #[error("a message could not be encoded: {0}")]
+    Encode(String),
+    /// The message is larger than the transport accepts.
+    #[error("the message is {size} bytes, more than the {max} bytes the transport accepts")]
+    PayloadTooLarge {
+        /// The size of the message.
+        size: usize,
+        /// The transport's limit.
+        max: usize,
+    },
+    /// The remote server has no handler of this name: it runs another version of the server.
+    #[error("the remote server has no handler `{0}`: it runs another version of the server type")]
+    UnknownMessage(String),
+    /// This operation or message does not travel to another process: an `#[info]` message
+    /// (timers, monitors: local events), or a closure (`get_state`, `replace_state`).
+    #[error("`{0}` is delivered locally only, never sent to another process")]
+    NotRemote(String),
+    /// Any other failure of the transport.
+    #[error("transport error: {0}")]
+    Transport(String),
 }

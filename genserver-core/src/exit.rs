@@ -41,6 +41,10 @@ pub enum ExitReason {
         /// Its exit reason.
         reason: Box<ExitReason>,
     },
+    /// The server is in another process that can no longer be reached: its process died, or
+    /// the connection to it (its own or this one's) dropped. What a remote monitor reports
+    /// then, as OTP's `noconnection`; the server may still be running.
+    NoConnection,
 }
 
 impl ExitReason {
@@ -66,6 +70,9 @@ impl fmt::Display for ExitReason {
             ExitReason::Error(message) => write!(f, "error: {message}"),
             ExitReason::NoProc => f.write_str("noproc: there was no server"),
             ExitReason::Linked { id, reason } => write!(f, "linked server {id} exited: {reason}"),
+            ExitReason::NoConnection => {
+                f.write_str("noconnection: the server's process can no longer be reached")
+            }
         }
     }
 }

@@ -11,6 +11,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct ServerId(NonZeroU64);
 
 impl ServerId {
+    /// A new id, which no server has nor will have: for the stand-in of a server in another
+    /// process (see [`Pid::stand_in`](crate::Pid::stand_in)).
+    pub fn unique() -> Self {
+        ServerId::next()
+    }
+
     pub(crate) fn next() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let id = NEXT.fetch_add(1, Ordering::Relaxed);

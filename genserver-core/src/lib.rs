@@ -47,14 +47,15 @@ mod id;
 /// The primitives of the lock-free code: loom's or std's.
 mod sync;
 
-pub use error::{CallError, CastError, StartError, StopError};
+pub use error::{CallError, CastError, RemoteError, StartError, StopError};
 pub use exit::ExitReason;
 pub use id::ServerId;
-pub use process::{Down, Exit, MonitorRef, Pid};
+pub use process::{Down, Exit, MonitorRef, Pid, RemoteProcess, StandIn};
 pub use registry::{KeyRegistry, LocalRegistry, Registry, RegistryError};
 pub use reply::{ReplySender, ReplyTo};
 pub use server::{
-    Context, DEFAULT_CALL_TIMEOUT, GenServer, Info, InfoMessage, Options, Permit, ServerRef,
+    Context, DEFAULT_CALL_TIMEOUT, GenServer, Info, InfoMessage, Options, Permit, Remote,
+    RemoteFuture, ServerRef,
 };
 pub use supervisor::{
     AutoShutdown, ChildCounts, ChildInfo, ChildKind, ChildSpec, Restart, Shutdown, Strategy,

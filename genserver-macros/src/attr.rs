@@ -10,14 +10,30 @@ use crate::errors::Errors;
 pub(crate) struct Args {
     /// Where the runtime is: `::genserver` unless `crate = path` says otherwise.
     pub(crate) krate: Path,
+    /// `remote`: the messages and replies cross the network (serde), through `genserver-nats`.
+    pub(crate) remote: bool,
 }
 
-/// Parses `#[genserver]` or `#[genserver(crate = ::path)]` (a string literal path works too,
-/// as in serde's `#[serde(crate = "..")]`).
+/// Parses `#[genserver]`, `#[genserver(remote)]` or `#[genserver(crate = ::path)]` (a string
+/// literal path works too, as in serde's `#[serde(crate = "..")]`), in any combination.
 pub(crate) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
     let mut krate: Option<Path> = None;
+    let mut remote = false;
     let parser = syn::meta::parser(|meta| {
-        if meta.path.is_ident("crate") {
+        if meta.path.is_ident("remote") {
+            if remote {
+                return Err(meta.error("`remote` is given twice"));
+            }
+            if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                return Err(meta.error(
+                    "`remote` takes no value: `#[genserver(remote)]`; the node, the name and \
+                     the group are chosen when the server starts: \
+                     `Counter::options().name(..).remote(&node).start(args)`",
+                ));
+            }
+            remote = true;
+            Ok(())
+        } else if meta.path.is_ident("crate") {
             let value = meta.value()?;
             let path: Path = if value.peek(LitStr) {
                 value.parse::<LitStr>()?.parse()?
@@ -46,8 +62,9 @@ pub(crate) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
                 _ => "",
             };
             Err(meta.error(format_args!(
-                "unknown argument `{name}` of `#[genserver]`: the only argument is \
-                 `crate = path`, for when the genserver crate is re-exported under another path{hint}"
+                "unknown argument `{name}` of `#[genserver]`: the arguments are `remote` (a \
+                 server reached from other processes) and `crate = path` (for when the \
+                 genserver crate is re-exported under another path){hint}"
             )))
         }
     });
@@ -56,6 +73,7 @@ pub(crate) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
     }
     Args {
         krate: krate.unwrap_or_else(|| syn::parse_quote_spanned!(Span::call_site()=> ::genserver)),
+        remote,
     }
 }
 

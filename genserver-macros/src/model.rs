@@ -7,6 +7,8 @@ use syn::{Attribute, Generics, ItemImpl, Path, Type, Visibility};
 pub(crate) struct Server {
     /// Path of the runtime crate (`::genserver` by default).
     pub(crate) krate: Path,
+    /// `#[genserver(remote)]`: the messages travel over the network too.
+    pub(crate) remote: bool,
     /// The implementing type as written: `Counter`, `Stack<T>`.
     pub(crate) self_ty: Type,
     /// The type's name, the stem of the generated names: `Counter`.

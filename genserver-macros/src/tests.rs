@@ -6,11 +6,37 @@ use quote::quote;
 
 use crate::genserver_impl;
 
-/// The expansion of `#[genserver(args)] item`, formatted as a file.
+/// The expansion of `#[genserver(args)] item`, formatted as a file. The body of
+/// `__remote_items! { .. }` (what `#[genserver(remote)]` adds, which the facade passes through
+/// with its `nats` feature) is shown as the items it is, so that it is formatted too.
 fn expand(args: TokenStream, item: TokenStream) -> String {
     let output = genserver_impl(args, item);
-    let file: syn::File = syn::parse2(output.clone())
+    let mut file: syn::File = syn::parse2(output.clone())
         .unwrap_or_else(|error| panic!("the expansion is not valid Rust: {error}\n{output}"));
+    file.items = file
+        .items
+        .into_iter()
+        .flat_map(|item| match item {
+            syn::Item::Macro(item)
+                if item
+                    .mac
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|segment| segment.ident == "__remote_items") =>
+            {
+                let body: syn::File =
+                    syn::parse2(item.mac.tokens.clone()).unwrap_or_else(|error| {
+                        panic!(
+                            "the remote items are not valid Rust: {error}\n{}",
+                            item.mac.tokens
+                        )
+                    });
+                body.items
+            }
+            item => vec![item],
+        })
+        .collect();
     prettyplease::unparse(&file)
 }
 
@@ -63,6 +89,68 @@ fn counter() {
 
                 fn helper(&self) -> i64 {
                     self.value
+                }
+            }
+        }
+    ));
+}
+
+#[test]
+fn remote_counter() {
+    insta::assert_snapshot!(expand(
+        quote!(remote),
+        quote! {
+            impl Counter {
+                #[call]
+                pub fn increment(&mut self) -> i64 {
+                    self.value += 1;
+                    self.value
+                }
+
+                #[cast]
+                pub fn add(&mut self, n: i64, label: String) {
+                    self.value += n;
+                }
+
+                #[cast]
+                pub fn reset(&mut self) {
+                    self.value = 0;
+                }
+
+                #[call]
+                pub fn later(&self, reply: ReplyTo<Vec<u8>>) {
+                    reply.send(Vec::new());
+                }
+
+                #[info]
+                fn on_tick(&mut self, _tick: Tick) {}
+            }
+        }
+    ));
+}
+
+#[test]
+fn remote_generic_stack() {
+    insta::assert_snapshot!(expand(
+        quote!(remote, crate = ::my_facade::genserver),
+        quote! {
+            impl<T> Stack<T>
+            where
+                T: Send + 'static,
+            {
+                #[cast]
+                pub fn push(&mut self, item: T, at: Option<u32>) {
+                    self.items.push(item);
+                }
+
+                #[call]
+                pub fn pop(&mut self) -> Option<T> {
+                    self.items.pop()
+                }
+
+                #[call]
+                pub fn len(&self) -> u32 {
+                    self.items.len() as u32
                 }
             }
         }

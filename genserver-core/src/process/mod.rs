@@ -10,6 +10,8 @@
 //! - [`signal`]: what the runtime tells a server of another's exit ([`Down`], [`Exit`]);
 //! - [`watchers`]: the monitors, links and exit hooks (of registries) on a server, told when
 //!   it exits;
+//! - [`stand_in`]: the stand-in [`Pid`] of a server in another process, which a transport
+//!   marks exited;
 //! - [`live`] (feature `observer`): the table of live servers an observer reads;
 //! - [`test_guard`]: which test guard each server belongs to;
 //! - [`waits`]: which server's handler waits for a call to which, to refuse a call that
@@ -21,6 +23,7 @@ pub(crate) mod pid;
 pub(crate) mod scope;
 mod shared;
 mod signal;
+mod stand_in;
 pub(crate) mod test_guard;
 pub(crate) mod waits;
 pub(crate) mod watchers;
@@ -31,3 +34,4 @@ pub(crate) use pid::Process;
 pub(crate) use shared::{Shared, with_restarts};
 pub(crate) use signal::Signal;
 pub use signal::{Down, Exit, MonitorRef};
+pub use stand_in::{RemoteProcess, StandIn};

@@ -18,6 +18,10 @@ pub(crate) trait Process: Send + Sync + 'static {
     fn request_stop(&self, reason: ExitReason) -> bool;
     /// Puts a runtime signal (a `Down`, an exit) in the mailbox; `false` if it is closed.
     fn signal(&self, signal: Signal) -> bool;
+    /// Ends the server at once, without terminate.
+    fn kill(&self) {
+        self.shared().kill(ExitReason::Killed);
+    }
     /// For the downcast to the typed handle.
     fn as_any(&self) -> &dyn Any;
 }
@@ -92,7 +96,7 @@ impl Pid {
 
     /// Ends the server at once, without `terminate`.
     pub fn kill(&self) {
-        self.shared().kill(ExitReason::Killed);
+        self.0.kill();
     }
 
     /// Asks for a supervisor's stop, without waiting: like a stop request, but the server stops

@@ -116,6 +116,14 @@ impl Shared {
         }
     }
 
+    /// The record of a stand-in for a server in another process, with `id` as its id here.
+    pub(crate) fn stand_in(type_name: &'static str, id: ServerId) -> Shared {
+        Shared {
+            id,
+            ..Shared::new(type_name, None)
+        }
+    }
+
     /// The record of a server that has already exited with `reason`.
     pub(crate) fn exited(type_name: &'static str, reason: ExitReason) -> Shared {
         let shared = Shared::new(type_name, None);

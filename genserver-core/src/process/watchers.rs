@@ -55,6 +55,13 @@ fn add(shared: &Shared, insert: impl FnOnce(&mut Watchers)) -> bool {
     true
 }
 
+/// `true` while a monitor or link is on `shared`.
+pub(crate) fn is_watched(shared: &Shared) -> bool {
+    lock(shared)
+        .as_ref()
+        .is_some_and(|watchers| !watchers.monitors.is_empty() || !watchers.links.is_empty())
+}
+
 /// The exit path of a server: takes its watchers and tells each one. Runs once, in the server's
 /// task (possibly while it is dropped after an abort), before the server counts as exited.
 pub(crate) fn on_exit(shared: &Shared) {

@@ -18,8 +18,9 @@
 //!
 //! A call through a name handle resolves the name on its first poll (through the registry's
 //! cache of resolved names, `registry/name.rs`) and then goes the same way, holding the `Pid`
-//! it found. Calls to a server with a bounded mailbox, or through a name of another registry
-//! whose server is not an `S`, take the general path, an `async fn` boxed into the same future.
+//! it found. Calls to a server with a bounded mailbox, through a name of another registry whose
+//! server is not an `S`, or through a remote handle (`server/remote.rs`), take the general
+//! path, an `async fn` boxed into the same future.
 //!
 //! A call made from inside a handler whose reply is missing after step 2 is a wait of one
 //! server for another: before arming its timer it records the wait, and fails with
@@ -33,7 +34,7 @@ use std::task::{Context, Poll, ready};
 
 use tokio::time::Sleep;
 
-use super::handle::Target;
+use super::handle::{Indirect, Target};
 use super::{GenServer, ServerRef};
 use crate::process::scope::current_server;
 use crate::process::waits::{self, Waiting};
@@ -120,7 +121,7 @@ where
                     };
                     let server = match &handle.target {
                         Target::Direct(server) if server.shared.room.is_none() => server,
-                        Target::Named(name) => {
+                        Target::Indirect(indirect) if let Indirect::Named(name) = &**indirect => {
                             let Some(pid) = name.whereis() else {
                                 return Poll::Ready(Err(CallError::NotRunning));
                             };
@@ -324,12 +325,24 @@ impl<S: GenServer> ServerRef<S> {
     ) -> Result<R, CallError> {
         let server = match &self.target {
             Target::Direct(server) => server,
-            // Resolve the name, then make the call on the server found.
-            Target::Named(name) => {
-                let pid = name.whereis().ok_or(CallError::NotRunning)?;
-                let server = pid.server_ref::<S>().ok_or(CallError::NotRunning)?;
-                return Box::pin(server.with_timeout(self.call_timeout).call(msg)).await;
-            }
+            Target::Indirect(indirect) => match &**indirect {
+                // Resolve the name, then make the call on the server found.
+                Indirect::Named(name) => {
+                    let pid = name.whereis().ok_or(CallError::NotRunning)?;
+                    let server = pid.server_ref::<S>().ok_or(CallError::NotRunning)?;
+                    return Box::pin(server.with_timeout(self.call_timeout).call(msg)).await;
+                }
+                // The transport sends the message and completes its reply channel with the
+                // reply.
+                Indirect::Remote(remote) => {
+                    let (reply_to, mut receiver) = reply::reply_channel();
+                    remote.remote.call(msg(reply_to), self.call_timeout).await?;
+                    return match receiver.try_recv() {
+                        Some(Received::Value(value)) => Ok(value),
+                        _ => Err(CallError::NoReply),
+                    };
+                }
+            },
         };
         if current_server() == server.shared.id.as_u64() {
             return Err(CallError::CallingSelf);

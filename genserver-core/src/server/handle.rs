@@ -5,6 +5,7 @@ use std::future::{Future, poll_fn};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::remote::RemoteTarget;
 use super::{GenServer, InfoMessage};
 use crate::process::pid::no_process;
 use crate::process::scope::current_server;
@@ -12,7 +13,7 @@ use crate::process::{Pid, Shared, Signal};
 use crate::registry::{LocalRegistry, Name, Registry};
 use crate::reply::{self, Received};
 use crate::task::{Mail, ServerStats, StopRequest};
-use crate::{CallError, CastError, ExitReason, ReplyTo, ServerId, StopError, mailbox};
+use crate::{CallError, CastError, ExitReason, RemoteError, ReplyTo, ServerId, StopError, mailbox};
 
 /// OTP's default call timeout.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -27,7 +28,8 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// ([`from_name`](ServerRef::from_name)). A name handle resolves the name each time it is used,
 /// so it follows the server across restarts; while no server holds the name, its calls fail at
 /// once with [`CallError::NotRunning`] and it behaves like a handle to a server that has exited
-/// with [`ExitReason::NoProc`].
+/// with [`ExitReason::NoProc`]. A remote handle ([`from_remote`](ServerRef::from_remote))
+/// reaches a server in another process through a transport, by name too.
 pub struct ServerRef<S: GenServer> {
     pub(crate) target: Target<S>,
     pub(crate) call_timeout: Duration,
@@ -37,8 +39,18 @@ pub struct ServerRef<S: GenServer> {
 pub(crate) enum Target<S: GenServer> {
     /// One server, for its whole life.
     Direct(Direct<S>),
-    /// Whichever server holds the name when a message is sent.
-    Named(Arc<Name>),
+    /// Whichever server holds a name when a message is sent, or a server in another process.
+    /// One variant behind one `Arc` for both, so that a handle is no larger than a direct one
+    /// (a third variant would cost a tag).
+    Indirect(Arc<Indirect<S>>),
+}
+
+/// What an indirect handle reaches.
+pub(crate) enum Indirect<S: GenServer> {
+    /// Whichever local server holds the name.
+    Named(Name),
+    /// A server in another process, through a transport.
+    Remote(RemoteTarget<S>),
 }
 
 /// A handle bound to one server: its mailbox and the record its handles share.
@@ -60,7 +72,7 @@ impl<S: GenServer> Clone for Target<S> {
     fn clone(&self) -> Self {
         match self {
             Target::Direct(server) => Target::Direct(server.clone()),
-            Target::Named(name) => Target::Named(name.clone()),
+            Target::Indirect(indirect) => Target::Indirect(indirect.clone()),
         }
     }
 }
@@ -82,12 +94,20 @@ impl<S: GenServer> fmt::Debug for ServerRef<S> {
                 "ServerRef<{}>({})",
                 server.shared.type_name, server.shared.id
             ),
-            Target::Named(name) => write!(
-                f,
-                "ServerRef<{}>({:?})",
-                std::any::type_name::<S>(),
-                name.name()
-            ),
+            Target::Indirect(indirect) => match &**indirect {
+                Indirect::Named(name) => write!(
+                    f,
+                    "ServerRef<{}>({:?})",
+                    std::any::type_name::<S>(),
+                    name.name()
+                ),
+                Indirect::Remote(remote) => write!(
+                    f,
+                    "ServerRef<{}>(remote {:?})",
+                    std::any::type_name::<S>(),
+                    remote.remote.name()
+                ),
+            },
         }
     }
 }
@@ -219,7 +239,7 @@ impl<S: GenServer> ServerRef<S> {
     /// Making the handle does not look the name up; it cannot fail.
     pub fn from_name(name: impl Into<String>) -> ServerRef<S> {
         ServerRef {
-            target: Target::Named(Arc::new(Name::local(name.into()))),
+            target: Target::Indirect(Arc::new(Indirect::Named(Name::local(name.into())))),
             call_timeout: DEFAULT_CALL_TIMEOUT,
         }
     }
@@ -227,37 +247,76 @@ impl<S: GenServer> ServerRef<S> {
     /// Like [`from_name`](ServerRef::from_name), resolving the name in another [`Registry`].
     pub fn from_name_via(registry: Arc<dyn Registry>, name: impl Into<String>) -> ServerRef<S> {
         ServerRef {
-            target: Target::Named(Arc::new(Name::via(registry, name.into()))),
+            target: Target::Indirect(Arc::new(Indirect::Named(Name::via(registry, name.into())))),
             call_timeout: DEFAULT_CALL_TIMEOUT,
         }
     }
 
-    /// The name this handle resolves, if it was made with [`from_name`](ServerRef::from_name).
+    /// The name this handle resolves, if it was made with [`from_name`](ServerRef::from_name)
+    /// (or is a remote handle: the name or group it reaches).
     pub fn name(&self) -> Option<&str> {
         match &self.target {
             Target::Direct(_) => None,
-            Target::Named(name) => Some(name.name()),
+            Target::Indirect(indirect) => match &**indirect {
+                Indirect::Named(name) => Some(name.name()),
+                Indirect::Remote(remote) => Some(remote.remote.name()),
+            },
         }
     }
 
-    /// Runs `f` on the server this handle reaches now, if there is one.
-    fn with_server<R>(&self, f: impl FnOnce(&Direct<S>) -> R) -> Option<R> {
+    /// The name of a name handle.
+    pub(crate) fn named(&self) -> Option<&Name> {
+        match &self.target {
+            Target::Indirect(indirect) => match &**indirect {
+                Indirect::Named(name) => Some(name),
+                Indirect::Remote(_) => None,
+            },
+            Target::Direct(_) => None,
+        }
+    }
+
+    /// The transport of a remote handle.
+    pub(crate) fn remote(&self) -> Option<&RemoteTarget<S>> {
+        match &self.target {
+            Target::Indirect(indirect) => match &**indirect {
+                Indirect::Remote(remote) => Some(remote),
+                Indirect::Named(_) => None,
+            },
+            Target::Direct(_) => None,
+        }
+    }
+
+    /// Runs `f` on the local server this handle reaches now, if there is one.
+    pub(super) fn with_server<R>(&self, f: impl FnOnce(&Direct<S>) -> R) -> Option<R> {
         match &self.target {
             Target::Direct(server) => Some(f(server)),
-            Target::Named(name) => name.whereis().as_ref().and_then(Pid::direct::<S>).map(f),
+            Target::Indirect(_) => self
+                .named()?
+                .whereis()
+                .as_ref()
+                .and_then(Pid::direct::<S>)
+                .map(f),
         }
     }
 
     /// The server's id. For a name handle, the id of the server holding the name now, or while
-    /// none does, an id that belongs to no server.
+    /// none does, an id that belongs to no server. For a remote handle, an id of its own that
+    /// stands for the remote server here.
     pub fn id(&self) -> ServerId {
+        if let Some(remote) = self.remote() {
+            return remote.id;
+        }
         self.with_server(|server| server.shared.id)
             .unwrap_or_else(|| no_process().id)
     }
 
     /// `true` until the server has exited (while `terminate` runs it is still alive). For a name
-    /// handle: whether a live server holds the name now.
+    /// handle: whether a live server holds the name now. For a remote handle: the transport's
+    /// guess, without asking the server (see its documentation).
     pub fn is_alive(&self) -> bool {
+        if let Some(remote) = self.remote() {
+            return remote.remote.is_alive();
+        }
         self.with_server(|server| !server.shared.is_done())
             .unwrap_or(false)
     }
@@ -278,7 +337,13 @@ impl<S: GenServer> ServerRef<S> {
     /// An untyped handle to this server, e.g. to keep servers of different types in one list.
     /// For a name handle, the server holding the name now (or, with none, a `Pid` of no server
     /// whose exit reason is [`ExitReason::NoProc`]).
+    ///
+    /// For a remote handle, a stand-in for the remote server (see
+    /// [`Pid::stand_in`]): monitors and links on it follow the remote server.
     pub fn pid(&self) -> Pid {
+        if let Some(remote) = self.remote() {
+            return remote.remote.pid(remote.id);
+        }
         self.with_server(|server| server.pid(self.call_timeout))
             .unwrap_or_else(Pid::no_process)
     }
@@ -289,13 +354,17 @@ impl<S: GenServer> ServerRef<S> {
     pub fn cast(&self, msg: S::Msg) -> Result<(), CastError> {
         match &self.target {
             Target::Direct(server) => server.cast(msg),
-            Target::Named(_) => self.cast_named(msg),
+            Target::Indirect(_) => self.cast_named(msg),
         }
     }
 
-    /// [`cast`](ServerRef::cast) through a name handle: to the server holding the name now.
+    /// [`cast`](ServerRef::cast) through a name handle (to the server holding the name now) or
+    /// a remote one (through its transport).
     #[inline(never)]
     fn cast_named(&self, msg: S::Msg) -> Result<(), CastError> {
+        if let Some(remote) = self.remote() {
+            return remote.remote.cast(msg);
+        }
         self.with_server(|server| server.cast(msg))
             .unwrap_or(Err(CastError::NotRunning))
     }
@@ -320,8 +389,10 @@ impl<S: GenServer> ServerRef<S> {
     pub async fn stop_with(&self, reason: ExitReason) {
         match &self.target {
             Target::Direct(server) => server.stop_with(reason).await,
-            Target::Named(name) => {
-                if let Some(server) = name.whereis().as_ref().and_then(Pid::direct::<S>) {
+            Target::Indirect(_) => {
+                if let Some(remote) = self.remote() {
+                    let _ = remote.remote.stop(reason, None).await;
+                } else if let Some(server) = self.with_server(Direct::clone) {
                     server.stop_with(reason).await;
                 }
             }
@@ -376,10 +447,15 @@ impl<S: GenServer> ServerRef<S> {
     ) -> Result<(), StopError> {
         match &self.target {
             Target::Direct(server) => server.stop_timeout(reason, timeout).await,
-            Target::Named(name) => match name.whereis().as_ref().and_then(Pid::direct::<S>) {
-                Some(server) => server.stop_timeout(reason, timeout).await,
-                None => Err(StopError::NotRunning),
-            },
+            Target::Indirect(_) => {
+                if let Some(remote) = self.remote() {
+                    return remote.remote.stop(reason, Some(timeout)).await;
+                }
+                match self.with_server(Direct::clone) {
+                    Some(server) => server.stop_timeout(reason, timeout).await,
+                    None => Err(StopError::NotRunning),
+                }
+            }
         }
     }
 
@@ -412,6 +488,7 @@ impl<S: GenServer> ServerRef<S> {
         &self,
         inspect: impl FnOnce(&S) -> R + Send + 'static,
     ) -> Result<R, CallError> {
+        local_only(self, "get_state")?;
         self.system(move |state, _| inspect(state)).await
     }
 
@@ -421,12 +498,14 @@ impl<S: GenServer> ServerRef<S> {
         &self,
         replace: impl FnOnce(&mut S) + Send + 'static,
     ) -> Result<(), CallError> {
+        local_only(self, "replace_state")?;
         self.system(move |state, _| replace(state)).await
     }
 
     /// The server's counters: messages handled, messages waiting. Answered by the server
     /// between two messages, so a busy server answers when its current handler returns.
     pub async fn stats(&self) -> Result<ServerStats, CallError> {
+        local_only(self, "stats")?;
         self.system(|_, stats| *stats).await
     }
 
@@ -436,9 +515,11 @@ impl<S: GenServer> ServerRef<S> {
     ) -> Result<R, CallError> {
         match &self.target {
             Target::Direct(server) => server.system(run, self.call_timeout).await,
-            Target::Named(name) => {
-                let pid = name.whereis().ok_or(CallError::NotRunning)?;
-                let server = pid.direct::<S>().ok_or(CallError::NotRunning)?;
+            Target::Indirect(_) => {
+                local_only(self, "a closure on the state")?;
+                let server = self
+                    .with_server(Direct::clone)
+                    .ok_or(CallError::NotRunning)?;
                 server.system(run, self.call_timeout).await
             }
         }
@@ -457,6 +538,9 @@ impl<S: GenServer> ServerRef<S> {
     /// `tokio::task::spawn_blocking` and await it, so that the server stays killable. A
     /// supervisor is not held up by such a child: see [`Shutdown`](crate::Shutdown).
     pub fn kill(&self) {
+        if let Some(remote) = self.remote() {
+            return remote.remote.kill();
+        }
         self.with_server(|server| server.shared.kill(ExitReason::Killed));
     }
 
@@ -465,7 +549,7 @@ impl<S: GenServer> ServerRef<S> {
     pub async fn exited(&self) -> ExitReason {
         match &self.target {
             Target::Direct(server) => server.shared.wait_exit().await,
-            Target::Named(_) => self.monitor().await,
+            Target::Indirect(_) => self.monitor().await,
         }
     }
 
@@ -478,14 +562,32 @@ impl<S: GenServer> ServerRef<S> {
     ///
     /// A server monitors another with [`Context::monitor`](crate::Context::monitor) instead, and gets a
     /// [`Down`](crate::Down) message.
+    ///
+    /// For a remote handle, the exit of the remote server holding the name now, or
+    /// [`ExitReason::NoConnection`] if it can no longer be reached.
     pub fn monitor(&self) -> impl Future<Output = ExitReason> + Send + 'static + use<S> {
+        let remote = self.remote().map(|remote| remote.remote.monitor());
         let shared = self.with_server(|server| server.shared.clone());
         async move {
+            if let Some(remote) = remote {
+                return remote.await;
+            }
             match shared {
                 Some(shared) => shared.wait_exit().await,
                 None => ExitReason::NoProc,
             }
         }
+    }
+}
+
+/// Fails `operation` with [`RemoteError::NotRemote`] on a remote handle: a closure on the state
+/// does not travel to another process.
+fn local_only<S: GenServer>(handle: &ServerRef<S>, operation: &str) -> Result<(), CallError> {
+    match handle.remote() {
+        Some(_) => Err(CallError::Remote(RemoteError::NotRemote(
+            operation.to_owned(),
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -12,6 +12,8 @@
 //! - [`context`]: [`Context`]: timers, `continue_with`, `stop`, monitors and links;
 //! - [`permit`]: [`Permit`]: room reserved in a bounded mailbox before a cast is built;
 //! - [`roles`]: where the stage roles of a server keep their state (type-erased).
+//! - [`remote`]: the [`Remote`] trait of transports to servers in other processes, and
+//!   `ServerRef::from_remote`.
 
 mod behaviour;
 mod call;
@@ -21,12 +23,14 @@ pub(crate) mod handle;
 mod options;
 mod permit;
 pub(crate) mod roles;
+mod remote;
 
 pub use behaviour::{GenServer, Info, InfoMessage};
 pub use context::Context;
 pub use handle::{DEFAULT_CALL_TIMEOUT, ServerRef};
 pub use options::Options;
 pub use permit::Permit;
+pub use remote::{Remote, RemoteFuture};
 
 #[cfg(test)]
 pub(crate) use options::task_future_size;

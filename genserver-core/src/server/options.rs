@@ -185,6 +185,12 @@ impl<S: GenServer> Options<S> {
         self
     }
 
+    /// The name given with [`name`](Options::name) or [`via`](Options::via), if any: what a
+    /// transport registers the server under in the cluster too (`.remote(&node)`).
+    pub fn registered_name(&self) -> Option<&str> {
+        self.name.as_ref().map(Name::name)
+    }
+
     /// Lets the observer (`genserver::observer`, feature `observer`) show the server's state:
     /// on a click in its page it asks for it as [`ServerRef::get_state`] would, and shows its
     /// `{:#?}` text. Without the feature this does nothing.

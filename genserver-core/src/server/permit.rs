@@ -15,7 +15,10 @@ use crate::task::Mail;
 /// `{Type}Permit` with the server's cast methods; this is what it wraps.
 ///
 /// Dropped unused, the room goes back to the mailbox. On a server with an unbounded mailbox
-/// (the default) a permit costs nothing: it is granted at once and sends as a cast does.
+/// (the default) a permit costs nothing: it is granted at once and sends as a cast does. The
+/// same for a server in another process (a remote handle): its casts cross the network at
+/// most once, with no mailbox room here to wait for, so its permit is granted at once and
+/// sends through the handle's transport.
 ///
 /// ```
 /// use std::time::Duration;
@@ -57,13 +60,17 @@ enum Reserved<'a, S: GenServer> {
     Borrowed(&'a Direct<S>),
     /// The server a name handle resolved to.
     Owned(Direct<S>),
+    /// A server in another process: casts go through the handle's transport.
+    Remote(&'a ServerRef<S>),
 }
 
 impl<S: GenServer> Reserved<'_, S> {
-    fn server(&self) -> &Direct<S> {
+    /// The local server reserved in; `None` for a remote one.
+    fn server(&self) -> Option<&Direct<S>> {
         match self {
-            Reserved::Borrowed(server) => server,
-            Reserved::Owned(server) => server,
+            Reserved::Borrowed(server) => Some(server),
+            Reserved::Owned(server) => Some(server),
+            Reserved::Remote(_) => None,
         }
     }
 }
@@ -80,8 +87,9 @@ impl<S: GenServer> ServerRef<S> {
     pub async fn reserve(&self) -> Result<Permit<'_, S>, CastError> {
         let server = match &self.target {
             Target::Direct(server) => Reserved::Borrowed(server),
-            Target::Named(name) => {
-                let pid: Option<Pid> = name.whereis();
+            Target::Indirect(_) if self.remote().is_some() => Reserved::Remote(self),
+            Target::Indirect(_) => {
+                let pid: Option<Pid> = self.named().and_then(|name| name.whereis());
                 let server = pid
                     .as_ref()
                     .and_then(Pid::direct::<S>)
@@ -90,7 +98,10 @@ impl<S: GenServer> ServerRef<S> {
                 Reserved::Owned(server)
             }
         };
-        let holds_room = match &server.server().shared.room {
+        let holds_room = match server
+            .server()
+            .and_then(|server| server.shared.room.as_ref())
+        {
             None => false,
             Some(room) => {
                 room.acquire()
@@ -110,8 +121,12 @@ impl<S: GenServer> Permit<'_, S> {
     pub fn cast(mut self, msg: S::Msg) -> Result<(), CastError> {
         // The room is the message's now: the server gives it back when it takes the message.
         self.holds_room = false;
-        self.server
-            .server()
+        let server = match &self.server {
+            Reserved::Borrowed(server) => *server,
+            Reserved::Owned(server) => server,
+            Reserved::Remote(handle) => return handle.cast(msg),
+        };
+        server
             .mailbox
             .send(Mail::Msg(msg))
             .map_err(|_| CastError::NotRunning)
@@ -128,7 +143,7 @@ impl<S: GenServer> Drop for Permit<'_, S> {
         if !self.holds_room {
             return;
         }
-        if let Some(room) = &self.server.server().shared.room {
+        if let Some(room) = self.server.server().and_then(|s| s.shared.room.as_ref()) {
             room.add_permits(1);
         }
     }
@@ -136,8 +151,11 @@ impl<S: GenServer> Drop for Permit<'_, S> {
 
 impl<S: GenServer> fmt::Debug for Permit<'_, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Permit")
-            .field("server", &self.server.server().shared.id)
-            .finish()
+        let mut debug = f.debug_struct("Permit");
+        match self.server.server() {
+            Some(server) => debug.field("server", &server.shared.id),
+            None => debug.field("server", &"remote"),
+        };
+        debug.finish()
     }
 }

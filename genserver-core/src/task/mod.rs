@@ -63,7 +63,9 @@ pub(crate) trait Behaviour: Send + Sized + 'static {
         ctx: &mut Self::Context,
     ) -> impl Future<Output = ()> + Send;
 
-    /// The name of the handler a message goes to.
+    /// The name of the handler a message goes to (for the tracing span and the observer;
+    /// unread without both features, as when a crate depends on the runtime alone).
+    #[cfg_attr(not(any(feature = "tracing", feature = "observer")), allow(dead_code))]
     fn message_name(msg: &Self::Msg) -> &'static str;
 }
 

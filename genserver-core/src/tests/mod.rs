@@ -199,5 +199,6 @@ mod links;
 mod monitors;
 mod names;
 mod races;
+mod relay;
 mod stages;
 mod supervisor;

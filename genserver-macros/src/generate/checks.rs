@@ -87,7 +87,7 @@ impl Cx<'_> {
 }
 
 /// `tokens` with every span set to `span`, so that an error in them points at the user's code.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+pub(super) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut token| {

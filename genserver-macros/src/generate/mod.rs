@@ -29,6 +29,8 @@
 //! - `permit`: `CounterPermit`, room reserved in a bounded mailbox, with the cast methods;
 //! - `constructors`: `Counter::start`, `options` and `whereis`;
 //! - `roles`: a stage's protocol variants and its `Produce`, `ProducerOf`, `Consume` impls.
+//! - `remote`: with `#[genserver(remote)]`, the serde checks, the argument structs and the
+//!   `RemoteMessage` impl of `CounterMsg`.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -44,6 +46,7 @@ mod lifecycle;
 mod message;
 mod permit;
 mod roles;
+mod remote;
 
 /// All the generated items.
 pub(crate) fn server(server: &Server) -> TokenStream {
@@ -57,6 +60,7 @@ pub(crate) fn server(server: &Server) -> TokenStream {
     let message_checks = cx.message_checks();
     let permit = cx.permit();
     let roles = cx.stage_impls();
+    let remote = cx.remote_items();
     quote! {
         #item
         #message_checks
@@ -67,6 +71,7 @@ pub(crate) fn server(server: &Server) -> TokenStream {
         #handle
         #permit
         #constructors
+        #remote
     }
 }
 

@@ -163,6 +163,7 @@ pub(crate) fn server(args: TokenStream, item: TokenStream) -> Result<(Server, Er
     let init_stub = cx.init_stub;
     let server = Server {
         krate: args.krate,
+        remote: args.remote,
         self_ty,
         ident,
         generics: item.generics.clone(),

@@ -1,0 +1,309 @@
+//! The server's side: one task per exposed server that reads its subjects, hands each request
+//! to the local server, and sends the replies.
+//!
+//! A call is handed over at once, in the order requests arrive (its message goes into the
+//! server's mailbox before the next request is read, `ServerRef::relay_call`), and its reply is
+//! awaited beside the other requests: a slow handler delays only its own callers, as locally.
+//! The serving side arms no timer for it: the caller has its own timeout (as in OTP, where a
+//! call's timeout is the caller's alone), and the reply is awaited until the server answers,
+//! drops the reply channel, or exits. A
+//! request that is not valid gets an error reply if it has a reply subject, and is dropped and
+//! counted ([`NodeStats::dropped_messages`](crate::NodeStats)) if not; it never disturbs the
+//! server.
+//!
+//! When the server exits, the task unsubscribes (callers get "no responders":
+//! `NotRunning`), frees the name, answers the calls still waiting (`Exited(reason)`), and
+//! tells the remote monitors the reason.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use async_nats::{HeaderMap, Message, Subject, Subscriber};
+use bytes::Bytes;
+use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt as _, StreamExt as _};
+use genserver_core::{CallError, DEFAULT_CALL_TIMEOUT, GenServer, ServerRef};
+
+use crate::message::{Delivery, Incoming, RemoteMessage, ReplyFuture};
+use crate::monitor::{self, MonitorReply, MonitorRequest};
+use crate::names::Lease;
+use crate::protocol::{self, Op};
+use crate::{Node, RemoteError, wire};
+
+/// What makes a local server reachable: its subscriptions, and the lease of its key.
+pub(crate) struct Exposure {
+    /// The shared subject's (the name's or the group's) and the incarnation's own.
+    pub(crate) subscriptions: (Subscriber, Subscriber),
+    pub(crate) lease: Option<Lease>,
+    pub(crate) incarnation: String,
+    /// The name or group, for logs.
+    pub(crate) label: String,
+}
+
+/// The most requests handled in a row before the loop looks at the server's exit and the
+/// replies again.
+const DRAIN: usize = 64;
+
+/// The requests of both subscriptions.
+type Requests = futures_util::stream::Select<Subscriber, Subscriber>;
+
+type Pending = Pin<Box<dyn Future<Output = (Option<Subject>, Result<Vec<u8>, CallError>)> + Send>>;
+
+/// Serves `server` on `exposure`'s subjects until the server exits.
+pub(crate) async fn serve<S>(node: Node, server: ServerRef<S>, exposure: Exposure)
+where
+    S: GenServer,
+    S::Msg: RemoteMessage,
+{
+    let Exposure {
+        subscriptions,
+        mut lease,
+        incarnation,
+        label,
+    } = exposure;
+    // Both subjects, in turns (a `SelectAll` would allocate at every message).
+    let mut requests: Requests = futures_util::stream::select(subscriptions.0, subscriptions.1);
+    let mut serving = Serving {
+        node,
+        server,
+        incarnation,
+        pending: FuturesUnordered::new(),
+        watchers: Vec::new(),
+    };
+    let exited = serving.server.monitor();
+    tokio::pin!(exited);
+    let reason = loop {
+        tokio::select! {
+            biased;
+            reason = &mut exited => break Some(reason),
+            why = lost(&mut lease) => {
+                // Another server holds the name now: this one must not answer under it.
+                tracing::warn!(target: "genserver::remote", name = label, why, "stopping a server that lost its name");
+                lease = None;
+                let server = serving.server.clone();
+                tokio::spawn(async move { server.stop_with(monitor::no_connection()).await });
+            }
+            request = requests.next() => match request {
+                Some(request) => {
+                    serving.handle(request).await;
+                    // The requests already there, without a round of the `select!` each.
+                    if !serving.drain(&mut requests).await {
+                        break None;
+                    }
+                }
+                // The client closed for good: nothing more can arrive.
+                None => break None,
+            },
+            Some((reply, result)) = serving.pending.next(), if !serving.pending.is_empty() => {
+                serving.reply(reply, result).await;
+            }
+        }
+    };
+    // No new requests: callers from now on get "no responders".
+    drop(requests);
+    if let Some(lease) = lease {
+        lease.release().await;
+    }
+    while let Some((reply, result)) = serving.pending.next().await {
+        serving.reply(reply, result).await;
+    }
+    let reason = match reason {
+        Some(reason) => reason,
+        None => exited.await,
+    };
+    let payload = Bytes::from(wire::encode_exit(&reason));
+    for watcher in serving.watchers.drain(..) {
+        let _ = serving
+            .node
+            .inner
+            .client
+            .publish(watcher, payload.clone())
+            .await;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), serving.node.inner.client.flush()).await;
+}
+
+/// Resolves when `lease` is lost; never without one.
+async fn lost(lease: &mut Option<Lease>) -> String {
+    match lease {
+        Some(lease) => lease.lost().await,
+        None => std::future::pending().await,
+    }
+}
+
+struct Serving<S: GenServer> {
+    node: Node,
+    server: ServerRef<S>,
+    incarnation: String,
+    pending: FuturesUnordered<Pending>,
+    /// Where remote monitors want the exit reason.
+    watchers: Vec<Subject>,
+}
+
+impl<S> Serving<S>
+where
+    S: GenServer,
+    S::Msg: RemoteMessage,
+{
+    async fn handle(&mut self, message: Message) {
+        let Message { reply, payload, .. } = message;
+        let request = match protocol::parse(&payload) {
+            Ok(request) => request,
+            Err(error) => return self.invalid(reply, error).await,
+        };
+        match request.op {
+            // A server that has exited (its task is gone, this loop has not seen it yet) is not
+            // there: a start that asks must not take it for a live holder.
+            Op::Ping if !self.server.is_alive() => {
+                self.reply(reply, Err(CallError::NotRunning)).await;
+            }
+            Op::Ping => self.reply(reply, Ok(Vec::new())).await,
+            Op::Monitor => match wire::decode::<MonitorRequest>(request.body) {
+                Ok(monitor) => {
+                    self.watchers.push(Subject::from(monitor.notify));
+                    let answer = MonitorReply {
+                        node: self.node.id().to_owned(),
+                        incarnation: self.incarnation.clone(),
+                        heartbeat_ms: u64::try_from(self.node.inner.config.heartbeat.as_millis())
+                            .unwrap_or(u64::MAX),
+                    };
+                    self.reply(reply, wire::encode(&answer).map_err(CallError::Remote))
+                        .await;
+                }
+                Err(error) => self.invalid(reply, error).await,
+            },
+            Op::Demonitor => match wire::decode::<MonitorRequest>(request.body) {
+                Ok(monitor) => {
+                    self.watchers
+                        .retain(|watcher| watcher.as_str() != monitor.notify);
+                }
+                Err(error) => self.invalid(reply, error).await,
+            },
+            Op::Stop => match wire::decode_exit(request.body) {
+                Ok(reason) => {
+                    let server = self.server.clone();
+                    let client = self.node.inner.client.clone();
+                    // Stopping waits for terminate: not in this loop, which must go on
+                    // answering the callers still queued.
+                    tokio::spawn(async move {
+                        server.stop_with(reason).await;
+                        if let Some(reply) = reply {
+                            let _ = client.publish(reply, Bytes::new()).await;
+                        }
+                    });
+                }
+                Err(error) => self.invalid(reply, error).await,
+            },
+            Op::Kill => self.server.kill(),
+            Op::Call | Op::Cast => {
+                let timeout = request.timeout.unwrap_or(DEFAULT_CALL_TIMEOUT);
+                // A cast's reply subject (there should be none) is not answered.
+                let is_call = request.op == Op::Call;
+                let reply = if is_call { reply } else { None };
+                let incoming = Incoming::new(request.handler, request.body, timeout);
+                match S::Msg::deliver(incoming, &self.server) {
+                    Ok(Delivery::Cast(result)) => {
+                        if result.is_err() {
+                            self.count_dropped();
+                        }
+                        if is_call {
+                            let error = RemoteError::Transport(format!(
+                                "`{}` is a cast: it sends no reply",
+                                request.handler
+                            ));
+                            self.reply(reply, Err(CallError::Remote(error))).await;
+                        }
+                    }
+                    Ok(Delivery::Call(future)) if is_call => self.start_call(reply, future),
+                    Ok(Delivery::Call(_)) => {
+                        // Sent as a cast: nobody waits for the reply, so the call is not made.
+                        self.invalid(
+                            None,
+                            RemoteError::Transport(format!(
+                                "`{}` is a call, sent as a cast",
+                                request.handler
+                            )),
+                        )
+                        .await;
+                    }
+                    Err(error) => self.invalid(reply, error).await,
+                }
+            }
+        }
+    }
+
+    /// Handles up to [`DRAIN`] requests that are already waiting; `false` if the subscriptions
+    /// ended (the client closed).
+    async fn drain(&mut self, requests: &mut Requests) -> bool {
+        for _ in 0..DRAIN {
+            match requests.next().now_or_never() {
+                Some(Some(request)) => self.handle(request).await,
+                Some(None) => return false,
+                None => break,
+            }
+        }
+        true
+    }
+
+    /// Waits for the reply of a call, already in the server's mailbox (so that the next request
+    /// does not overtake it), beside the other requests.
+    fn start_call(&mut self, reply: Option<Subject>, future: ReplyFuture) {
+        self.pending
+            .push(Box::pin(async move { (reply, future.await) }));
+    }
+
+    /// A request that is not valid: an error reply, or, without a reply subject, counted.
+    async fn invalid(&mut self, reply: Option<Subject>, error: RemoteError) {
+        tracing::debug!(target: "genserver::remote", %error, "invalid request");
+        if reply.is_some() {
+            self.node
+                .inner
+                .stats
+                .error_replies
+                .fetch_add(1, Ordering::Relaxed);
+            self.reply(reply, Err(CallError::Remote(error))).await;
+        } else {
+            self.count_dropped();
+        }
+    }
+
+    fn count_dropped(&self) {
+        self.node
+            .inner
+            .stats
+            .dropped_messages
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Sends the reply of a call; a reply too large for NATS is replaced by an error saying so.
+    async fn reply(&mut self, reply: Option<Subject>, result: Result<Vec<u8>, CallError>) {
+        let Some(subject) = reply else { return };
+        let client = &self.node.inner.client;
+        let max = client.max_payload();
+        let result = match result {
+            Ok(bytes) if bytes.len() > max => {
+                Err(CallError::Remote(RemoteError::PayloadTooLarge {
+                    size: bytes.len(),
+                    max,
+                }))
+            }
+            result => result,
+        };
+        let sent = match result {
+            Ok(bytes) => client.publish(subject, Bytes::from(bytes)).await,
+            Err(failure) => {
+                let (kind, body) = protocol::error_reply(&failure);
+                let mut headers = HeaderMap::new();
+                headers.insert(protocol::ERROR, kind);
+                client
+                    .publish_with_headers(subject, headers, Bytes::from(body))
+                    .await
+            }
+        };
+        if let Err(error) = sent {
+            tracing::debug!(target: "genserver::remote", %error, "a reply was not sent");
+        }
+    }
+}
