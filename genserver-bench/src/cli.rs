@@ -756,7 +756,7 @@ mod tests {
         let names = names.unwrap().unwrap();
         assert_eq!(names.workloads, [Workload::W2]);
         assert_eq!(names.name_workloads, [NameWorkload::W6, NameWorkload::W8]);
-        assert!(parse(&["--workloads".to_owned(), "W11".to_owned()]).is_err());
+        assert!(parse(&["--workloads".to_owned(), "W13".to_owned()]).is_err());
         let remote = parse(&["--workloads".to_owned(), "W10,W1".to_owned()]);
         if cfg!(feature = "nats") {
             let remote = remote.unwrap().unwrap();
