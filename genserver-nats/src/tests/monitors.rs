@@ -90,3 +90,78 @@ async fn a_monitor_reports_no_connection_at_once_when_its_own_connection_drops()
         .unwrap();
     assert_eq!(reason, no_connection());
 }
+
+/// A local server that monitors others with `ctx.monitor` and keeps the reasons of its `Down`s.
+pub struct Watcher {
+    downs: Vec<ExitReason>,
+}
+
+#[genserver]
+impl Watcher {
+    #[call]
+    pub fn watch(&mut self, target: CounterRef, ctx: &mut Context<Self>) {
+        ctx.monitor(&target);
+    }
+
+    #[call]
+    pub fn downs(&self) -> Vec<ExitReason> {
+        self.downs.clone()
+    }
+
+    #[info]
+    pub fn on_down(&mut self, down: Down) {
+        self.downs.push(down.reason);
+    }
+}
+
+/// The `Down`s `watcher` has got, once it has `count` of them (at most 10 s).
+async fn downs(watcher: &WatcherRef, count: usize) -> Vec<ExitReason> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let downs = watcher.downs().await.unwrap();
+        if downs.len() >= count || Instant::now() >= deadline {
+            return downs;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_monitoring_a_remote_handle_gets_its_down() {
+    let nats = nats();
+    let proxy = Proxy::start(nats.addr()).await.unwrap();
+    let (a, b, c) = (
+        node(&nats.url()).await,
+        node(&nats.url()).await,
+        node(&proxy.url()).await,
+    );
+    let quitting = start_named(&a, "monitor-ctx-exit").await;
+    let vanishing = start_named(&c, "monitor-ctx-vanish").await;
+    let watcher = Watcher::start(Watcher { downs: Vec::new() }).await.unwrap();
+    watcher
+        .watch(b.lookup::<Counter>("monitor-ctx-exit"))
+        .await
+        .unwrap();
+    watcher
+        .watch(b.lookup::<Counter>("monitor-ctx-vanish"))
+        .await
+        .unwrap();
+    // A name nobody holds: `NoProc`, as a local monitor of a server that is gone.
+    watcher
+        .watch(b.lookup::<Counter>("monitor-ctx-nobody"))
+        .await
+        .unwrap();
+    assert_eq!(downs(&watcher, 1).await, vec![ExitReason::NoProc]);
+    // Monitors are set up by a request: give them time to reach the servers.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    quitting.cast(CounterMsg::Quit).unwrap();
+    assert_eq!(
+        downs(&watcher, 2).await[1],
+        ExitReason::Error("asked to quit".into())
+    );
+    // The node of the other one vanishes: `NoConnection`, though it still runs.
+    proxy.cut();
+    assert_eq!(downs(&watcher, 3).await[2], ExitReason::NoConnection);
+    assert!(vanishing.is_alive());
+    watcher.stop().await;
+}
