@@ -101,8 +101,20 @@ where
             }
         }
     };
-    // No new requests: callers from now on get "no responders".
-    drop(requests);
+    // No new requests: callers from now on get "no responders". A request that arrived after
+    // the server exited and before this unsubscribe is still buffered: it is answered with
+    // `NotRunning` too, rather than dropped (its caller would wait for its timeout).
+    let (mut first, mut second) = requests.into_inner();
+    let _ = first.unsubscribe().await;
+    let _ = second.unsubscribe().await;
+    for subscription in [&mut first, &mut second] {
+        while let Some(Some(message)) = subscription.next().now_or_never() {
+            serving
+                .reply(message.reply, Err(CallError::NotRunning))
+                .await;
+        }
+    }
+    drop((first, second));
     if let Some(lease) = lease {
         lease.release().await;
     }

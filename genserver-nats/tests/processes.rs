@@ -216,7 +216,10 @@ async fn the_test() {
         "C (process {c_pid}) serves `counter` {took:?} after the kill (bound {bound:?} + scheduling)"
     );
     assert!(took < bound + SLACK, "taken over in {took:?}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A caller whose request A took and never answered waits out its timeout (up to
+    // CALL_TIMEOUT after the kill, which may be after C took over): let each call again, so
+    // that every caller reaches C before they stop.
+    tokio::time::sleep(CALL_TIMEOUT + Duration::from_millis(300)).await;
     stop.store(true, Ordering::Relaxed);
     let mut all = Outcomes::default();
     for caller in running {
