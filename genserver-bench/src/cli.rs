@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use crate::compared::Compared as _;
 use crate::host::{machine, workspace_root};
 use crate::names::{self, NameResults, NameScale, NameWorkload};
 use crate::remote::{RemoteResults, RemoteScale, RemoteWorkload};

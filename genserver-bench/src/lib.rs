@@ -21,6 +21,7 @@
 
 pub mod chart;
 pub mod cli;
+pub mod compared;
 pub mod compile_time;
 pub mod doc_markers;
 pub mod host;

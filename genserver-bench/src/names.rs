@@ -12,7 +12,7 @@
 //! Each workload checks what it measured: every lookup finds its entry, every call its value,
 //! every restart a new server.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, Once, RwLock};
 use std::time::{Duration, Instant};
@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use dashmap::DashMap;
 use genserver::prelude::*;
 
+use crate::compared::{Compared, Samples};
 use crate::subject::Flavor;
 use crate::subjects::genserver_counter::{BenchCounter, BenchCounterRef, Genserver};
 use crate::workloads::{self, Scale, thousands};
@@ -83,15 +84,6 @@ impl NameWorkload {
     /// All of them, in table order.
     pub const ALL: [NameWorkload; 3] = [NameWorkload::W6, NameWorkload::W7, NameWorkload::W8];
 
-    /// `W6` .. `W8`.
-    pub fn key(self) -> &'static str {
-        match self {
-            NameWorkload::W6 => "W6",
-            NameWorkload::W7 => "W7",
-            NameWorkload::W8 => "W8",
-        }
-    }
-
     /// What the workload does, for the table.
     pub fn describe(self, scale: &NameScale) -> String {
         match self {
@@ -112,8 +104,28 @@ impl NameWorkload {
         }
     }
 
+    /// The target on genserver ÷ reference, as text, and whether `ratio` meets it.
+    pub fn target(self, ratio: f64) -> (&'static str, Option<bool>) {
+        match self {
+            NameWorkload::W6 => ("≥ 1.00× dashmap", Some(ratio >= 1.0)),
+            NameWorkload::W7 => ("≤ 1.10× direct", Some(ratio <= 1.10)),
+            NameWorkload::W8 => ("reported against W4", None),
+        }
+    }
+}
+
+impl Compared for NameWorkload {
+    /// `W6` .. `W8`.
+    fn key(self) -> &'static str {
+        match self {
+            NameWorkload::W6 => "W6",
+            NameWorkload::W7 => "W7",
+            NameWorkload::W8 => "W8",
+        }
+    }
+
     /// The unit of the measurement.
-    pub fn unit(self) -> &'static str {
+    fn unit(self) -> &'static str {
         match self {
             NameWorkload::W6 => "lookups/s",
             NameWorkload::W7 => "ns/call",
@@ -122,7 +134,7 @@ impl NameWorkload {
     }
 
     /// genserver's variant, then the references.
-    pub fn variants(self) -> &'static [&'static str] {
+    fn variants(self) -> &'static [&'static str] {
         match self {
             NameWorkload::W6 => &W6_VARIANTS,
             NameWorkload::W7 => &W7_VARIANTS,
@@ -139,17 +151,8 @@ impl NameWorkload {
         }
     }
 
-    /// The target on genserver ÷ reference, as text, and whether `ratio` meets it.
-    pub fn target(self, ratio: f64) -> (&'static str, Option<bool>) {
-        match self {
-            NameWorkload::W6 => ("≥ 1.00× dashmap", Some(ratio >= 1.0)),
-            NameWorkload::W7 => ("≤ 1.10× direct", Some(ratio <= 1.10)),
-            NameWorkload::W8 => ("reported against W4", None),
-        }
-    }
-
     /// Formats a measurement for a table.
-    pub fn format_value(self, value: f64) -> String {
+    fn format_value(self, value: f64) -> String {
         match self {
             NameWorkload::W6 => format!("{:.2}M", value / 1e6),
             NameWorkload::W7 => format!("{value:.0}"),
@@ -414,7 +417,7 @@ pub struct NameResults {
     /// The workloads measured, in table order.
     pub workloads: Vec<NameWorkload>,
     /// The samples of each (flavor, workload, variant).
-    pub samples: BTreeMap<(Flavor, NameWorkload, &'static str), Vec<f64>>,
+    pub samples: Samples<NameWorkload>,
     /// How long the measurements took.
     pub wall_time: Duration,
 }
@@ -432,32 +435,19 @@ impl NameResults {
             reps,
             flavors,
             workloads,
-            samples: BTreeMap::new(),
+            samples: Samples::default(),
             wall_time: Duration::ZERO,
         }
     }
 
     /// Records one measurement of every variant of `workload`.
     pub fn push(&mut self, flavor: Flavor, workload: NameWorkload, values: &[f64]) {
-        for (&variant, &value) in workload.variants().iter().zip(values) {
-            self.samples
-                .entry((flavor, workload, variant))
-                .or_default()
-                .push(value);
-        }
-    }
-
-    fn median(&self, flavor: Flavor, workload: NameWorkload, variant: &str) -> Option<f64> {
-        self.samples
-            .get(&(flavor, workload, variant))
-            .and_then(|samples| crate::results::median(samples))
+        self.samples.push(flavor, workload, values);
     }
 
     /// genserver's median ÷ the reference's, in the workload's unit.
     pub fn ratio(&self, flavor: Flavor, workload: NameWorkload) -> Option<f64> {
-        let ours = self.median(flavor, workload, workload.variants()[0])?;
-        let reference = self.median(flavor, workload, workload.reference())?;
-        (reference > 0.0).then(|| ours / reference)
+        self.samples.ratio(flavor, workload)
     }
 
     /// The table in Markdown, one section per runtime flavor.
@@ -484,10 +474,7 @@ impl NameResults {
             );
             for &workload in &self.workloads {
                 let variants = workload.variants();
-                let value = |variant| {
-                    self.median(flavor, workload, variant)
-                        .map_or("–".to_owned(), |v| workload.format_value(v))
-                };
+                let value = |variant| self.samples.formatted(flavor, workload, variant);
                 let others: Vec<String> = variants[1..]
                     .iter()
                     .map(|&variant| format!("{variant}: {}", value(variant)))
@@ -516,45 +503,12 @@ impl NameResults {
             }
             md.push('\n');
         }
-        let _ = writeln!(md, "## Spread\n");
-        md.push_str("| runtime | workload | variant | smallest – largest |\n|---|---|---|---:|\n");
-        for (&(flavor, workload, variant), samples) in &self.samples {
-            let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
-            let max = samples.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let _ = writeln!(
-                md,
-                "| {} | {} | {variant} | {} – {} |",
-                flavor.key(),
-                workload.key(),
-                workload.format_value(min),
-                workload.format_value(max)
-            );
-        }
+        md.push_str(&self.samples.spread_markdown());
         md
     }
 
     /// Every sample, as JSON.
     pub fn json(&self) -> String {
-        let mut json = String::from("{\n");
-        let _ = writeln!(json, "  \"reps\": {},", self.reps);
-        json.push_str("  \"results\": [\n");
-        let rows: Vec<String> = self
-            .samples
-            .iter()
-            .map(|(&(flavor, workload, variant), samples)| {
-                let samples: Vec<String> = samples.iter().map(|s| format!("{s:.3}")).collect();
-                format!(
-                    "    {{\"runtime\": \"{}\", \"workload\": \"{}\", \"unit\": \"{}\", \
-                     \"variant\": \"{variant}\", \"samples\": [{}]}}",
-                    flavor.key(),
-                    workload.key(),
-                    workload.unit(),
-                    samples.join(", ")
-                )
-            })
-            .collect();
-        json.push_str(&rows.join(",\n"));
-        json.push_str("\n  ]\n}\n");
-        json
+        self.samples.json(&[("reps", self.reps.to_string())])
     }
 }

@@ -15,10 +15,10 @@
 //! the direct side a client for the subscriber and one for the requests. Each workload checks
 //! what it measured: every echo its bytes, every cast counted.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use crate::compared::{Compared, Samples};
 use crate::subject::Flavor;
 use crate::workloads::thousands;
 
@@ -80,15 +80,6 @@ impl RemoteWorkload {
         RemoteWorkload::W10Casts,
     ];
 
-    /// `W9`, `W10`, `W10-casts`.
-    pub fn key(self) -> &'static str {
-        match self {
-            RemoteWorkload::W9 => "W9",
-            RemoteWorkload::W10Calls => "W10",
-            RemoteWorkload::W10Casts => "W10-casts",
-        }
-    }
-
     /// The workloads a `--workloads` key selects: `W10` is both of W10's.
     pub fn from_key(key: &str) -> Option<Vec<RemoteWorkload>> {
         match key.to_ascii_uppercase().as_str() {
@@ -121,8 +112,27 @@ impl RemoteWorkload {
         }
     }
 
+    /// The target on genserver ÷ reference, as text, and whether `ratio` meets it.
+    pub fn target(self, ratio: f64) -> (&'static str, bool) {
+        match self {
+            RemoteWorkload::W9 => ("≤ 1.20×", ratio <= 1.20),
+            RemoteWorkload::W10Calls | RemoteWorkload::W10Casts => ("≥ 0.80×", ratio >= 0.80),
+        }
+    }
+}
+
+impl Compared for RemoteWorkload {
+    /// `W9`, `W10`, `W10-casts`.
+    fn key(self) -> &'static str {
+        match self {
+            RemoteWorkload::W9 => "W9",
+            RemoteWorkload::W10Calls => "W10",
+            RemoteWorkload::W10Casts => "W10-casts",
+        }
+    }
+
     /// The unit of the measurement.
-    pub fn unit(self) -> &'static str {
+    fn unit(self) -> &'static str {
         match self {
             RemoteWorkload::W9 => "µs/call",
             RemoteWorkload::W10Calls => "calls/s",
@@ -131,23 +141,15 @@ impl RemoteWorkload {
     }
 
     /// genserver's variant, then the reference.
-    pub fn variants(self) -> &'static [&'static str] {
+    fn variants(self) -> &'static [&'static str] {
         match self {
             RemoteWorkload::W9 | RemoteWorkload::W10Calls => &CALL_VARIANTS,
             RemoteWorkload::W10Casts => &CAST_VARIANTS,
         }
     }
 
-    /// The target on genserver ÷ reference, as text, and whether `ratio` meets it.
-    pub fn target(self, ratio: f64) -> (&'static str, bool) {
-        match self {
-            RemoteWorkload::W9 => ("≤ 1.20×", ratio <= 1.20),
-            RemoteWorkload::W10Calls | RemoteWorkload::W10Casts => ("≥ 0.80×", ratio >= 0.80),
-        }
-    }
-
     /// Formats a measurement for a table.
-    pub fn format_value(self, value: f64) -> String {
+    fn format_value(self, value: f64) -> String {
         match self {
             RemoteWorkload::W9 => format!("{value:.1}"),
             RemoteWorkload::W10Calls | RemoteWorkload::W10Casts => {
@@ -473,7 +475,7 @@ pub struct RemoteResults {
     /// The workloads measured, in table order.
     pub workloads: Vec<RemoteWorkload>,
     /// The samples of each (flavor, workload, variant).
-    pub samples: BTreeMap<(Flavor, RemoteWorkload, &'static str), Vec<f64>>,
+    pub samples: Samples<RemoteWorkload>,
     /// How long the measurements took.
     pub wall_time: Duration,
     /// The nats-server measured through.
@@ -493,7 +495,7 @@ impl RemoteResults {
             reps,
             flavors,
             workloads,
-            samples: BTreeMap::new(),
+            samples: Samples::default(),
             wall_time: Duration::ZERO,
             nats_server: String::new(),
         }
@@ -501,26 +503,12 @@ impl RemoteResults {
 
     /// Records one measurement of every variant of `workload`.
     pub fn push(&mut self, flavor: Flavor, workload: RemoteWorkload, values: &[f64]) {
-        for (&variant, &value) in workload.variants().iter().zip(values) {
-            self.samples
-                .entry((flavor, workload, variant))
-                .or_default()
-                .push(value);
-        }
-    }
-
-    fn median(&self, flavor: Flavor, workload: RemoteWorkload, variant: &str) -> Option<f64> {
-        self.samples
-            .get(&(flavor, workload, variant))
-            .and_then(|samples| crate::results::median(samples))
+        self.samples.push(flavor, workload, values);
     }
 
     /// genserver's median ÷ the reference's, in the workload's unit.
     pub fn ratio(&self, flavor: Flavor, workload: RemoteWorkload) -> Option<f64> {
-        let variants = workload.variants();
-        let ours = self.median(flavor, workload, variants[0])?;
-        let reference = self.median(flavor, workload, variants[1])?;
-        (reference > 0.0).then(|| ours / reference)
+        self.samples.ratio(flavor, workload)
     }
 
     /// The tables in Markdown, one section per runtime flavor.
@@ -549,10 +537,6 @@ impl RemoteResults {
             );
             for &workload in &self.workloads {
                 let variants = workload.variants();
-                let value = |variant| {
-                    self.median(flavor, workload, variant)
-                        .map_or("–".to_owned(), |v| workload.format_value(v))
-                };
                 let (ratio, target, met) = match self.ratio(flavor, workload) {
                     Some(ratio) => {
                         let (target, met) = workload.target(ratio);
@@ -569,53 +553,22 @@ impl RemoteResults {
                     "| {} | {} | {} | {} (`{}`) | {ratio} | {target} | {met} |",
                     workload.describe(&self.scale),
                     workload.unit(),
-                    value(variants[0]),
-                    value(variants[1]),
+                    self.samples.formatted(flavor, workload, variants[0]),
+                    self.samples.formatted(flavor, workload, variants[1]),
                     variants[1],
                 );
             }
             md.push('\n');
         }
-        let _ = writeln!(md, "## Spread\n");
-        md.push_str("| runtime | workload | variant | smallest – largest |\n|---|---|---|---:|\n");
-        for (&(flavor, workload, variant), samples) in &self.samples {
-            let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
-            let max = samples.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let _ = writeln!(
-                md,
-                "| {} | {} | {variant} | {} – {} |",
-                flavor.key(),
-                workload.key(),
-                workload.format_value(min),
-                workload.format_value(max)
-            );
-        }
+        md.push_str(&self.samples.spread_markdown());
         md
     }
 
     /// Every sample, as JSON.
     pub fn json(&self) -> String {
-        let mut json = String::from("{\n");
-        let _ = writeln!(json, "  \"reps\": {},", self.reps);
-        let _ = writeln!(json, "  \"nats_server\": \"{}\",", self.nats_server);
-        json.push_str("  \"results\": [\n");
-        let rows: Vec<String> = self
-            .samples
-            .iter()
-            .map(|(&(flavor, workload, variant), samples)| {
-                let samples: Vec<String> = samples.iter().map(|s| format!("{s:.3}")).collect();
-                format!(
-                    "    {{\"runtime\": \"{}\", \"workload\": \"{}\", \"unit\": \"{}\", \
-                     \"variant\": \"{variant}\", \"samples\": [{}]}}",
-                    flavor.key(),
-                    workload.key(),
-                    workload.unit(),
-                    samples.join(", ")
-                )
-            })
-            .collect();
-        json.push_str(&rows.join(",\n"));
-        json.push_str("\n  ]\n}\n");
-        json
+        self.samples.json(&[
+            ("reps", self.reps.to_string()),
+            ("nats_server", format!("\"{}\"", self.nats_server)),
+        ])
     }
 }

@@ -1,6 +1,7 @@
 //! Every workload, tiny, for every implementation built in: the harness, the final-value checks,
 //! the table and the chart work.
 
+use genserver_bench::compared::Compared as _;
 use genserver_bench::results::Results;
 use genserver_bench::subject::{Flavor, Impl};
 use genserver_bench::workloads::{Scale, Workload};
