@@ -12,7 +12,7 @@
 //! server.
 //!
 //! When the server exits, the task unsubscribes (callers get "no responders":
-//! `NotRunning`), frees the name, answers the calls still waiting (`Exited(reason)`), and
+//! `NotRunning`; a request already on its way is answered `NotRunning`), frees the name, answers the calls still waiting (`Exited(reason)`), and
 //! tells the remote monitors the reason.
 
 use std::future::Future;
@@ -45,6 +45,9 @@ pub(crate) struct Exposure {
 /// The most requests handled in a row before the loop looks at the server's exit and the
 /// replies again.
 const DRAIN: usize = 64;
+
+/// How long an exited server's subscriptions are drained at most.
+const DRAIN_BOUND: Duration = Duration::from_secs(2);
 
 /// The requests of both subscriptions.
 type Requests = futures_util::stream::Select<Subscriber, Subscriber>;
@@ -101,19 +104,25 @@ where
             }
         }
     };
-    // No new requests: callers from now on get "no responders". A request that arrived after
-    // the server exited and before this unsubscribe is still buffered: it is answered with
-    // `NotRunning` too, rather than dropped (its caller would wait for its timeout).
+    // No new requests: callers from now on get "no responders". The subscriptions are
+    // drained rather than dropped: the client unsubscribes and keeps delivering what NATS
+    // sent before it saw the unsubscribe, so a request that arrives in between (the server has
+    // exited, this task not yet unsubscribed) is answered `NotRunning` too, rather than lost
+    // (its caller would wait for its timeout). Bounded: a connection that is down delivers
+    // nothing more, and its callers get their own errors.
     let (mut first, mut second) = requests.into_inner();
-    let _ = first.unsubscribe().await;
-    let _ = second.unsubscribe().await;
-    for subscription in [&mut first, &mut second] {
-        while let Some(Some(message)) = subscription.next().now_or_never() {
+    let _ = first.drain().await;
+    let _ = second.drain().await;
+    let mut drained = futures_util::stream::select(first, second);
+    let _ = tokio::time::timeout(DRAIN_BOUND, async {
+        while let Some(message) = drained.next().await {
             serving
                 .reply(message.reply, Err(CallError::NotRunning))
                 .await;
         }
-    }
+    })
+    .await;
+    let (first, second) = drained.into_inner();
     drop((first, second));
     if let Some(lease) = lease {
         lease.release().await;

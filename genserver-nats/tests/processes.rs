@@ -307,9 +307,10 @@ async fn the_test() {
     assert!(took < LEASE / 4 * 3 / 2 + SLACK, "{took:?}");
     assert_eq!(counter.get().await, Ok(100));
     mine.stop().await;
-    // Once stopped, nobody serves the name: callers get NotRunning. (A call sent in the
-    // instant between the server's exit and its serving task's unsubscribe can still end with
-    // Timeout: a known gap, so the test waits for NotRunning rather than expecting it at once.)
+    // Once stopped, nobody serves the name: callers get NotRunning. (A call routed to the
+    // subscription in the instant between the client forgetting it and nats-server reading
+    // the unsubscribe is lost with it and ends with Timeout: a known gap, so the test waits
+    // for NotRunning rather than expecting it at once.)
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         match counter.with_timeout(Duration::from_millis(500)).get().await {

@@ -327,3 +327,59 @@ async fn a_remote_handle_reserves_at_once_and_its_permit_casts_over_the_network(
     assert_eq!(remote.get().await, Ok(10));
     assert_eq!(local.get().await, Ok(10));
 }
+
+/// A request NATS routed to an exited server's subscription just before the unsubscribe is
+/// still delivered and answered `NotRunning` (the subscription is drained, not dropped). What
+/// remains is the instant between the client forgetting the subscription and nats-server
+/// reading the unsubscribe (a loopback round trip): a request routed then is lost with it and
+/// its caller waits for its timeout. Before the drain, about a third of these callers did; now
+/// a few in a hundred.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_racing_a_stop_end_with_not_running_but_for_the_unsubscribes_instant() {
+    let nats = nats();
+    let (a, b) = (node(&nats.url()).await, node(&nats.url()).await);
+    let (rounds, callers_per_round) = (20, 4);
+    let mut timed_out = 0;
+    for round in 0..rounds {
+        let name = format!("calls-race-{round}");
+        let local = start_named(&a, &name).await;
+        assert_eq!(call_name::<i64>(&b, &name, "get").await, Ok(0));
+        // Callers calling without a pause while the server stops, each until a call fails.
+        let callers: Vec<_> = (0..callers_per_round)
+            .map(|_| {
+                let (b, name) = (b.clone(), name.clone());
+                tokio::spawn(async move {
+                    loop {
+                        let result = call::<_, i64>(
+                            &b,
+                            Address::Name(name.clone()),
+                            "get",
+                            &NoArgs {},
+                            Duration::from_secs(1),
+                        )
+                        .await;
+                        match result {
+                            Ok(_) => continue,
+                            Err(error) => return error,
+                        }
+                    }
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        local.stop().await;
+        for caller in callers {
+            match caller.await.expect("a caller panicked") {
+                CallError::NotRunning | CallError::Exited(_) => {}
+                CallError::Timeout => timed_out += 1,
+                other => panic!("round {round}: a call racing the stop ended with {other}"),
+            }
+        }
+    }
+    let total = rounds * callers_per_round;
+    println!("{timed_out} of {total} callers racing a stop waited for their timeout");
+    assert!(
+        timed_out * 8 <= total,
+        "{timed_out} of {total} callers racing a stop waited for their timeout"
+    );
+}
