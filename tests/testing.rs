@@ -71,9 +71,12 @@ async fn a_crash_under_a_supervisor_is_seen_even_though_it_was_restarted() {
     let first = divider.id();
     assert!(divider.divide(1, 0).await.is_err());
     // The supervisor restarts it: everything looks fine again.
+    // The name is resolved at each use: a new id, alive, and the same id again (an
+    // unregistered name in between resolves to no process's id).
     let restarted = loop {
-        if divider.is_alive() && divider.id() != first {
-            break divider.id();
+        let id = divider.id();
+        if id != first && divider.is_alive() && divider.id() == id {
+            break id;
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     };

@@ -284,16 +284,19 @@ async fn the_page_shows_the_tree_restarts_a_stuck_handler_and_a_state() {
             calculator.divide(1, 0).await,
             Err(CallError::Exited(ExitReason::Panic(_)))
         ));
+        // The name handle resolves the name at each use: a new id, alive, and the same id
+        // again (an unregistered name in between resolves to no process's id).
         let now = loop {
-            if calculator.is_alive() && calculator.id() != before {
-                break calculator.id().as_u64();
+            let id = calculator.id();
+            if id != before && calculator.is_alive() && calculator.id() == id {
+                break id.as_u64();
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         };
         until(
             &browser,
             &url,
-            &format!("restart count {restarts}"),
+            &format!("restart count {restarts} on the calculator {now}"),
             |dom| {
                 opening_tag(trees(dom), "li", now).is_some_and(|tag| {
                     tag.contains(&format!("data-restarts=\"{restarts}\""))
