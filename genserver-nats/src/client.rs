@@ -123,10 +123,10 @@ pub(crate) fn cast(
     connection::check(&node.client)?;
     let (envelope, _) = outgoing.into_request(Duration::ZERO);
     check_size(node, envelope.len())?;
-    if !node.outbox.push(Outbound {
-        subject,
-        payload: Bytes::from(envelope),
-    }) {
+    if !node
+        .outbox
+        .push(Outbound::message(subject, Bytes::from(envelope)))
+    {
         return Err(RemoteError::NotConnected);
     }
     Ok(())

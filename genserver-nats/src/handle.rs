@@ -128,10 +128,10 @@ impl RemoteHandle {
 
     fn publish(&self, op: Op, body: Vec<u8>) -> bool {
         self.node.is_connected()
-            && self.node.inner.outbox.push(Outbound {
-                subject: self.subject.clone(),
-                payload: Bytes::from(protocol::other(op, &body)),
-            })
+            && self.node.inner.outbox.push(Outbound::message(
+                self.subject.clone(),
+                Bytes::from(protocol::other(op, &body)),
+            ))
     }
 
     /// Monitors the server serving the address now.

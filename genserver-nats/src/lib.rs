@@ -68,6 +68,7 @@ mod monitor;
 mod names;
 mod node;
 pub mod protocol;
+mod replies;
 mod serve;
 mod start;
 pub mod testing;

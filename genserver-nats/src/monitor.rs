@@ -67,10 +67,10 @@ impl Drop for Demonitor<'_> {
         }) else {
             return;
         };
-        self.node.inner.outbox.push(Outbound {
-            subject: self.subject.clone(),
-            payload: protocol::other(Op::Demonitor, &body).into(),
-        });
+        self.node.inner.outbox.push(Outbound::message(
+            self.subject.clone(),
+            protocol::other(Op::Demonitor, &body).into(),
+        ));
     }
 }
 

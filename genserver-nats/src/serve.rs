@@ -15,14 +15,11 @@
 //! `NotRunning`; a request already on its way is answered `NotRunning`), frees the name, answers the calls still waiting (`Exited(reason)`), and
 //! tells the remote monitors the reason.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use async_nats::{HeaderMap, Message, Subject, Subscriber};
+use async_nats::{Message, Subject, Subscriber};
 use bytes::Bytes;
-use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt as _, StreamExt as _};
 use genserver_core::{CallError, DEFAULT_CALL_TIMEOUT, GenServer, ServerRef};
 
@@ -30,6 +27,7 @@ use crate::message::{Delivery, Incoming, RemoteMessage, ReplyFuture};
 use crate::monitor::{self, MonitorReply, MonitorRequest};
 use crate::names::Lease;
 use crate::protocol::{self, Op};
+use crate::replies::{self, Replies};
 use crate::{Node, RemoteError, wire};
 
 /// What makes a local server reachable: its subscriptions, and the lease of its key.
@@ -52,8 +50,6 @@ const DRAIN_BOUND: Duration = Duration::from_secs(2);
 /// The requests of both subscriptions.
 type Requests = futures_util::stream::Select<Subscriber, Subscriber>;
 
-type Pending = Pin<Box<dyn Future<Output = (Option<Subject>, Result<Vec<u8>, CallError>)> + Send>>;
-
 /// Serves `server` on `exposure`'s subjects until the server exits.
 pub(crate) async fn serve<S>(node: Node, server: ServerRef<S>, exposure: Exposure)
 where
@@ -72,7 +68,7 @@ where
         node,
         server,
         incarnation,
-        pending: FuturesUnordered::new(),
+        replies: Replies::default(),
         watchers: Vec::new(),
     };
     let exited = serving.server.monitor();
@@ -99,9 +95,6 @@ where
                 // The client closed for good: nothing more can arrive.
                 None => break None,
             },
-            Some((reply, result)) = serving.pending.next(), if !serving.pending.is_empty() => {
-                serving.reply(reply, result).await;
-            }
         }
     };
     // No new requests: callers from now on get "no responders". The subscriptions are
@@ -127,9 +120,7 @@ where
     if let Some(lease) = lease {
         lease.release().await;
     }
-    while let Some((reply, result)) = serving.pending.next().await {
-        serving.reply(reply, result).await;
-    }
+    serving.replies.sent().await;
     let reason = match reason {
         Some(reason) => reason,
         None => exited.await,
@@ -143,7 +134,11 @@ where
             .publish(watcher, payload.clone())
             .await;
     }
-    let _ = tokio::time::timeout(Duration::from_secs(5), serving.node.inner.client.flush()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        serving.node.inner.outbox.flushed().await;
+        serving.node.inner.client.flush().await
+    })
+    .await;
 }
 
 /// Resolves when `lease` is lost; never without one.
@@ -158,7 +153,8 @@ struct Serving<S: GenServer> {
     node: Node,
     server: ServerRef<S>,
     incarnation: String,
-    pending: FuturesUnordered<Pending>,
+    /// The replies of relayed calls still due.
+    replies: Replies,
     /// Where remote monitors want the exit reason.
     watchers: Vec<Subject>,
 }
@@ -268,11 +264,10 @@ where
         true
     }
 
-    /// Waits for the reply of a call, already in the server's mailbox (so that the next request
-    /// does not overtake it), beside the other requests.
+    /// Sends the reply of a call, already in the server's mailbox (so that the next request
+    /// does not overtake it), when it comes: from the server's task ([`Replies`]).
     fn start_call(&mut self, reply: Option<Subject>, future: ReplyFuture) {
-        self.pending
-            .push(Box::pin(async move { (reply, future.await) }));
+        self.replies.relay(&self.node, reply, future);
     }
 
     /// A request that is not valid: an error reply, or, without a reply subject, counted.
@@ -298,33 +293,13 @@ where
             .fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Sends the reply of a call; a reply too large for NATS is replaced by an error saying so.
+    /// Sends the reply of a call (through the node's outbox, which never waits); a reply too
+    /// large for NATS is replaced by an error saying so.
     async fn reply(&mut self, reply: Option<Subject>, result: Result<Vec<u8>, CallError>) {
         let Some(subject) = reply else { return };
-        let client = &self.node.inner.client;
-        let max = client.max_payload();
-        let result = match result {
-            Ok(bytes) if bytes.len() > max => {
-                Err(CallError::Remote(RemoteError::PayloadTooLarge {
-                    size: bytes.len(),
-                    max,
-                }))
-            }
-            result => result,
-        };
-        let sent = match result {
-            Ok(bytes) => client.publish(subject, Bytes::from(bytes)).await,
-            Err(failure) => {
-                let (kind, body) = protocol::error_reply(&failure);
-                let mut headers = HeaderMap::new();
-                headers.insert(protocol::ERROR, kind);
-                client
-                    .publish_with_headers(subject, headers, Bytes::from(body))
-                    .await
-            }
-        };
-        if let Err(error) = sent {
-            tracing::debug!(target: "genserver::remote", %error, "a reply was not sent");
+        let message = replies::reply_message(&self.node.inner, subject, result);
+        if !self.node.inner.outbox.push(message) {
+            tracing::debug!(target: "genserver::remote", "a reply was not sent: the node is closing");
         }
     }
 }

@@ -1,21 +1,21 @@
 //! The node's outbox: messages published without waiting (casts, a cancelled monitor's
-//! goodbye), in order, by one task.
+//! goodbye, the replies of relayed calls sent from the server's task), in order, by one task.
 //!
 //! A cast must not block (it is a plain `fn`), while the NATS client only publishes from async
 //! code. So a cast starts the publish and polls it once: the client's channel takes it at once
-//! unless it is full; a publish it did not take, and every message behind one, is queued here,
+//! unless it is full; a message it did not take, and every message behind one, is queued here,
 //! and the outbox's task publishes the queue in order. A call from the same task must not overtake a cast it sent before: before it sends,
 //! it waits until the outbox has published everything queued so far ([`Outbox::flushed`]),
 //! which costs two atomic loads when nothing is queued, the common case.
 
 use std::future::Future;
-use std::pin::Pin;
+use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 
 use async_nats::client::PublishError;
-use async_nats::{Client, Subject};
+use async_nats::{Client, HeaderMap, Subject};
 use bytes::Bytes;
 use tokio::sync::{Notify, mpsc};
 
@@ -28,23 +28,42 @@ const BATCH: usize = 256;
 pub(crate) struct Outbound {
     pub(crate) subject: Subject,
     pub(crate) payload: Bytes,
+    /// An error reply's headers.
+    pub(crate) headers: Option<HeaderMap>,
+    /// A reply, whose failure is not a failed cast.
+    pub(crate) reply: bool,
 }
 
-/// A publish the client has not taken yet.
-type Publishing = Pin<Box<dyn Future<Output = Result<(), PublishError>> + Send>>;
+impl Outbound {
+    /// A cast, or another message that is not a reply.
+    pub(crate) fn message(subject: Subject, payload: Bytes) -> Outbound {
+        Outbound {
+            subject,
+            payload,
+            headers: None,
+            reply: false,
+        }
+    }
 
-/// What the outbox's task publishes, in order.
-enum Queued {
-    /// A message.
-    Message(Outbound),
-    /// A publish started by `push` that the client's channel did not take at once.
-    Started(Publishing),
+    /// Publishes it (a copy: its parts are reference-counted, so that a publish the client
+    /// does not take at once can be dropped, and the message queued instead).
+    async fn publish(&self, client: &Client) -> Result<(), PublishError> {
+        let (subject, payload) = (self.subject.clone(), self.payload.clone());
+        match &self.headers {
+            Some(headers) => {
+                client
+                    .publish_with_headers(subject, headers.clone(), payload)
+                    .await
+            }
+            None => client.publish(subject, payload).await,
+        }
+    }
 }
 
 /// The sending side of the outbox.
 pub(crate) struct Outbox {
     client: Client,
-    queue: mpsc::UnboundedSender<Queued>,
+    queue: mpsc::UnboundedSender<Outbound>,
     /// Messages queued so far.
     queued: AtomicU64,
     progress: Arc<Progress>,
@@ -65,7 +84,7 @@ impl Outbox {
         client: Client,
         stats: Arc<Stats>,
     ) -> (Outbox, tokio::task::JoinHandle<()>) {
-        let (queue, mut receiver) = mpsc::unbounded_channel::<Queued>();
+        let (queue, mut receiver) = mpsc::unbounded_channel::<Outbound>();
         let progress = Arc::new(Progress::default());
         let task = tokio::spawn({
             let progress = progress.clone();
@@ -76,16 +95,16 @@ impl Outbox {
                 let mut batch = Vec::with_capacity(BATCH);
                 while receiver.recv_many(&mut batch, BATCH).await > 0 {
                     let count = batch.len() as u64;
-                    for queued in batch.drain(..) {
-                        let published = match queued {
-                            Queued::Message(outbound) => {
-                                client.publish(outbound.subject, outbound.payload).await
+                    for outbound in batch.drain(..) {
+                        match outbound.publish(&client).await {
+                            Err(error) if outbound.reply => {
+                                tracing::debug!(target: "genserver::remote", %error, "a reply was not sent");
                             }
-                            Queued::Started(publishing) => publishing.await,
-                        };
-                        if let Err(error) = published {
-                            stats.failed_casts.fetch_add(1, Ordering::Relaxed);
-                            tracing::warn!(target: "genserver::remote", %error, "a cast was not published");
+                            Err(error) => {
+                                stats.failed_casts.fetch_add(1, Ordering::Relaxed);
+                                tracing::warn!(target: "genserver::remote", %error, "a cast was not published");
+                            }
+                            Ok(()) => {}
                         }
                     }
                     progress.sent.fetch_add(count, Ordering::AcqRel);
@@ -109,32 +128,33 @@ impl Outbox {
     /// would: the client's channel takes it unless it is full. Only then (or behind earlier
     /// messages) does it wait in the queue for the outbox's task, which keeps them in order.
     pub(crate) fn push(&self, outbound: Outbound) -> bool {
-        let queued =
-            if self.progress.sent.load(Ordering::Acquire) == self.queued.load(Ordering::Acquire) {
-                let client = self.client.clone();
-                let Outbound { subject, payload } = outbound;
-                let mut publishing: Publishing =
-                    Box::pin(async move { client.publish(subject, payload).await });
-                match publishing
-                    .as_mut()
-                    .poll(&mut Context::from_waker(Waker::noop()))
-                {
-                    // Taken (or refused: the client is closed, as the task would find too).
-                    Poll::Ready(_) => return true,
-                    Poll::Pending => Queued::Started(publishing),
-                }
-            } else {
-                Queued::Message(outbound)
-            };
+        if self.progress.sent.load(Ordering::Acquire) == self.queued.load(Ordering::Acquire) {
+            let publishing = pin!(outbound.publish(&self.client));
+            // Taken (or refused: the client is closed, as the task would find too). A publish
+            // still waiting for room in the client's channel has sent nothing (tokio's
+            // `Sender::send` is cancel-safe): dropped, and the message queued.
+            if publishing
+                .poll(&mut Context::from_waker(Waker::noop()))
+                .is_ready()
+            {
+                return true;
+            }
+        }
         // Counted before it is queued, so a `flushed` after this returns waits for it.
         self.queued.fetch_add(1, Ordering::AcqRel);
-        if self.queue.send(queued).is_err() {
+        if self.queue.send(outbound).is_err() {
             // Never published: count it as done, or `flushed` would wait for it forever.
             self.progress.sent.fetch_add(1, Ordering::AcqRel);
             self.progress.advanced.notify_waiters();
             return false;
         }
         true
+    }
+
+    /// How many messages have waited in the queue so far (the client's channel was full).
+    #[cfg(test)]
+    pub(crate) fn queued_so_far(&self) -> u64 {
+        self.queued.load(Ordering::Acquire)
     }
 
     /// Waits until everything queued before this call has been handed to the NATS client.

@@ -86,6 +86,12 @@ impl Counter {
         self.value += n;
     }
 
+    /// An order-sensitive step: the value tells the order the casts were handled in.
+    #[cast]
+    pub fn fold(&mut self, n: i64) {
+        self.value = self.value.wrapping_mul(31).wrapping_add(n);
+    }
+
     #[call]
     pub async fn slow(&mut self, millis: u64) -> i64 {
         tokio::time::sleep(Duration::from_millis(millis)).await;
