@@ -129,7 +129,10 @@ impl Outbox {
     /// messages) does it wait in the queue for the outbox's task, which keeps them in order.
     pub(crate) fn push(&self, outbound: Outbound) -> bool {
         if self.progress.sent.load(Ordering::Acquire) == self.queued.load(Ordering::Acquire) {
-            let publishing = pin!(outbound.publish(&self.client));
+            // Outside tokio's budget of operations a task poll: a cast loop (or a server's
+            // task sending replies) would otherwise find the client's channel "full" after 128
+            // messages of one poll, with room in it, and queue everything after them.
+            let publishing = pin!(tokio::task::unconstrained(outbound.publish(&self.client)));
             // Taken (or refused: the client is closed, as the task would find too). A publish
             // still waiting for room in the client's channel has sent nothing (tokio's
             // `Sender::send` is cancel-safe): dropped, and the message queued.

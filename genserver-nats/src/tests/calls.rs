@@ -179,7 +179,10 @@ async fn casts_the_client_could_not_take_at_once_keep_their_order() {
         handle.cast(CounterMsg::Fold { n }).unwrap();
         expected = expected.wrapping_mul(31).wrapping_add(n);
     }
-    println!("{n} casts, {} queued", b.inner.outbox.queued_so_far());
+    println!(
+        "{n} casts, {} of them queued",
+        b.inner.outbox.queued_so_far()
+    );
     assert_eq!(
         call_name::<i64>(&b, "calls-flood", "get").await,
         Ok(expected),
