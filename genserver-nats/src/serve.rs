@@ -3,17 +3,17 @@
 //!
 //! A call is handed over at once, in the order requests arrive (its message goes into the
 //! server's mailbox before the next request is read, `ServerRef::relay_call`), and its reply is
-//! awaited beside the other requests: a slow handler delays only its own callers, as locally.
+//! sent when it comes, from the server's task ([`crate::replies`]), while this task goes on
+//! reading: a slow handler delays only its own callers, as locally.
 //! The serving side arms no timer for it: the caller has its own timeout (as in OTP, where a
-//! call's timeout is the caller's alone), and the reply is awaited until the server answers,
-//! drops the reply channel, or exits. A
-//! request that is not valid gets an error reply if it has a reply subject, and is dropped and
-//! counted ([`NodeStats::dropped_messages`](crate::NodeStats)) if not; it never disturbs the
-//! server.
+//! call's timeout is the caller's alone), and the reply is waited for until the server answers,
+//! drops the reply channel, or exits. A request that is not valid gets an error reply if it has
+//! a reply subject, and is dropped and counted ([`NodeStats::dropped_messages`](crate::NodeStats))
+//! if not; it never disturbs the server.
 //!
-//! When the server exits, the task unsubscribes (callers get "no responders":
-//! `NotRunning`; a request already on its way is answered `NotRunning`), frees the name, answers the calls still waiting (`Exited(reason)`), and
-//! tells the remote monitors the reason.
+//! When the server exits, the task unsubscribes (callers get "no responders": `NotRunning`; a
+//! request already on its way is answered `NotRunning`), frees the name, waits for the replies
+//! of the calls still due (`Exited(reason)`), and tells the remote monitors the reason.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
