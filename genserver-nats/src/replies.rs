@@ -6,7 +6,8 @@
 //! its own, made with `async-task`, whose schedule runs it at once, on the thread that woke it:
 //! polled first by the serving task as the call is handed over, then by the server's task when
 //! it sends the reply (the reply channel wakes its waiter there), or by whoever drops the reply
-//! channel unanswered (a server exiting). So a reply costs the server's task an encode and a
+//! channel unanswered (a server exiting; off the runtime's threads, it is run on the runtime).
+//! So a reply costs the server's task an encode and a
 //! publish handed to the client, and a call one wake-up less. The serving task keeps count of
 //! the replies still due ([`TaskTracker`]), to wait for them when its server exits.
 //!
@@ -18,6 +19,7 @@ use async_nats::{HeaderMap, Subject};
 use async_task::Runnable;
 use bytes::Bytes;
 use genserver_core::CallError;
+use tokio::runtime::Handle;
 use tokio_util::task::TaskTracker;
 
 use crate::message::ReplyFuture;
@@ -47,9 +49,18 @@ impl Replies {
             }
             drop(token);
         };
-        // Run where woken: in the server's task as its handler answers.
-        let (runnable, task) = async_task::spawn(reply, |runnable: Runnable| {
-            runnable.run();
+        // Run where woken: in the server's task as its handler answers. Woken outside the
+        // runtime (a reply channel dropped on a thread of its own), it runs on the runtime,
+        // which its timer (waiting for an exit reason) needs.
+        let runtime = Handle::current();
+        let (runnable, task) = async_task::spawn(reply, move |runnable: Runnable| {
+            if Handle::try_current().is_ok() {
+                runnable.run();
+            } else {
+                runtime.spawn(async move {
+                    runnable.run();
+                });
+            }
         });
         task.detach();
         runnable.run();

@@ -143,6 +143,23 @@ async fn a_dropped_reply_is_no_reply() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deferred_reply_sent_from_another_thread_reaches_the_remote_caller() {
+    let nats = nats();
+    let (a, b) = (node(&nats.url()).await, node(&nats.url()).await);
+    let local = start_named(&a, "calls-thread").await;
+    local.add(41).unwrap();
+    assert_eq!(
+        call_name::<i64>(&b, "calls-thread", "answer_on_a_thread").await,
+        Ok(41)
+    );
+    // The forgotten one, dropped on the runtime, still ends the call.
+    assert_eq!(
+        call_name::<i64>(&b, "calls-thread", "forget").await,
+        Err(CallError::NoReply)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn casts_arrive_in_order_and_before_a_later_call() {
     let nats = nats();
     let (a, b) = (node(&nats.url()).await, node(&nats.url()).await);

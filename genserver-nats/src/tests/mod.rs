@@ -118,6 +118,16 @@ impl Counter {
         drop(reply);
     }
 
+    /// Answers from a thread that is not the runtime's.
+    #[call]
+    pub fn answer_on_a_thread(&self, reply: ReplyTo<i64>) {
+        let value = self.value;
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(10));
+            reply.send(value);
+        });
+    }
+
     #[cast]
     pub fn quit(&mut self, ctx: &mut Context<Self>) {
         ctx.stop(ExitReason::error("asked to quit"));
