@@ -244,15 +244,18 @@ async fn w6(scale: NameScale) -> Vec<f64> {
     let maps: [Arc<dyn Lookup>; 3] = [registry, Arc::new(locked), Arc::new(dash)];
     // The three maps take turns, in W6_ROUNDS rounds of a tenth of the lookups each, so that
     // a drift of the machine during the run (a neighbour's load, the clock) falls on all three
-    // alike rather than on whichever ran first.
+    // alike.
     let mut elapsed = [Duration::ZERO; 3];
     let round = NameScale {
         w6_lookups_per_task: (scale.w6_lookups_per_task / W6_ROUNDS).max(1),
         ..scale
     };
-    for _ in 0..W6_ROUNDS {
-        for (map, elapsed) in maps.iter().zip(&mut elapsed) {
-            *elapsed += lookups(map.clone(), keys.clone(), round).await;
+    // Each round starts with another map, so that none always runs first (after a pause) or
+    // last (after the others have run).
+    for turn in 0..W6_ROUNDS as usize {
+        for n in 0..maps.len() {
+            let which = (turn + n) % maps.len();
+            elapsed[which] += lookups(maps[which].clone(), keys.clone(), round).await;
         }
     }
     for server in servers {

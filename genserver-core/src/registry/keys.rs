@@ -7,6 +7,7 @@ use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
+use super::entries::Entries;
 use super::shards::Shards;
 use super::{Registry, RegistryError};
 use crate::process::watchers::{self, ExitHook};
@@ -119,7 +120,7 @@ pub struct KeyRegistry<K, V> {
     id: u64,
     keys: Keys,
     /// Key → its entries, in registration order.
-    entries: Shards<K, Vec<(Pid, V)>>,
+    entries: Shards<K, Entries<V>>,
     /// Server → its keys: what an exit must remove, and [`keys`](KeyRegistry::keys).
     owners: Shards<ServerId, Owner<K>>,
     /// This registry, as the exit hook the servers it holds keep.
@@ -179,14 +180,12 @@ where
         }
         {
             let mut shard = self.entries.write(&key);
-            // Room for one entry: most keys have one (every key of a unique registry), and a
-            // first push into `Vec::new()` would take room for four, where lookups then miss the
-            // cache more often in a large registry.
-            let entries = shard.get_or_insert_with(key.clone(), || Vec::with_capacity(1));
+            // A key's first entry is kept in the map's slot, no `Vec` (see `Entries`).
+            let entries = shard.get_or_insert_with(key.clone(), Entries::empty);
             if exclusive {
                 // Entries of an exiting server are about to go: they do not hold the key.
                 entries.retain(|(holder, _)| !holder.shared().is_closed());
-                if let Some((holder, _)) = entries.first() {
+                if let Some((holder, _)) = entries.as_slice().first() {
                     return Err(RegistryError::AlreadyRegistered(holder.clone()));
                 }
             }
@@ -252,16 +251,7 @@ where
         };
         match count {
             None => entries.retain(|(pid, _)| pid.id() != id),
-            Some(mut count) => {
-                let mut index = entries.len();
-                while count > 0 && index > 0 {
-                    index -= 1;
-                    if entries[index].0.id() == id {
-                        entries.remove(index);
-                        count -= 1;
-                    }
-                }
-            }
+            Some(count) => entries.remove_last_of(id, count),
         }
         if entries.is_empty() {
             shard.remove(key);
@@ -271,7 +261,11 @@ where
     /// The entries under `key`, in registration order: the servers and their values. Empty if
     /// there are none.
     pub fn lookup(&self, key: &K) -> Vec<(Pid, V)> {
-        self.entries.read(key).get(key).cloned().unwrap_or_default()
+        self.entries
+            .read(key)
+            .get(key)
+            .map(Entries::to_vec)
+            .unwrap_or_default()
     }
 
     /// Runs `f` with the entries under `key` (Elixir's `Registry.dispatch`): typically to send
@@ -293,6 +287,7 @@ where
             .get(key)
             .map(|entries| {
                 entries
+                    .as_slice()
                     .iter()
                     .filter(|(holder, _)| holder.id() == id)
                     .map(|(_, value)| value.clone())
@@ -317,7 +312,10 @@ where
     pub fn count(&self) -> usize {
         let mut count = 0;
         self.entries.each(|shard| {
-            count += shard.values().map(Vec::len).sum::<usize>();
+            count += shard
+                .values()
+                .map(|entries| entries.as_slice().len())
+                .sum::<usize>();
         });
         count
     }
@@ -376,7 +374,7 @@ where
         self.entries
             .read(name)
             .get(name)
-            .and_then(|entries| entries.first())
+            .and_then(|entries| entries.as_slice().first())
             .map(|(pid, _)| pid.clone())
     }
 }

@@ -6,10 +6,12 @@
 //! - [`name`]: `Name`, a name and the registry it lives in, as a start or a name handle holds
 //!   it;
 //! - [`keys`]: [`KeyRegistry`]: keys to servers, with values, cleaned up when a server exits;
+//! - [`entries`]: the entries under one key, the first kept in the map's slot;
 //! - [`shards`]: the sharded map under a `KeyRegistry`, which lookups read without one
 //!   global lock;
 //! - [`error`]: [`RegistryError`].
 
+mod entries;
 mod error;
 mod keys;
 mod local;
