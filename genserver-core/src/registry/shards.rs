@@ -62,8 +62,11 @@ impl<Q: ?Sized> Hash for dyn Probe<Q> + '_ {
 }
 
 impl<Q: Eq + ?Sized> PartialEq for dyn Probe<Q> + '_ {
+    /// The whole hashes first: now and then the map's 7-bit tag matches a slot whose key
+    /// differs, and comparing that key would read it from wherever it lives (a `String`'s
+    /// bytes: a cache miss), where the stored hash is in the slot at hand.
     fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
+        Probe::hash(self) == Probe::hash(other) && self.key() == other.key()
     }
 }
 
