@@ -48,10 +48,13 @@
 //! what only a network does (the connection lost, a message that does not decode, a payload
 //! too large), which fails that call only.
 //!
-//! One known gap: when a server exits, its serving task drains its subscriptions (a request
-//! already routed to it is answered `NotRunning`), but a request that NATS routes to it in the
-//! instant between the client forgetting the subscription and nats-server reading the
-//! unsubscribe (about a loopback round trip) is lost with it, and its caller gets `Timeout`.
+//! When a server exits, its serving task drains its subscriptions: a request already routed to
+//! it is answered `NotRunning` if nobody else serves the name, left to the name's new holder
+//! if one got it too, and passed on to another member for a group. Known gaps: a request that
+//! NATS routes to it in the instant between the client forgetting the subscription and
+//! nats-server reading the unsubscribe (about a loopback round trip) is lost with it, and its
+//! caller gets `Timeout`; and a group's request handed over just as the member decided to exit
+//! gets `NotRunning` though another member serves.
 //!
 //! How names stay unique and are freed when their holder dies, without the per-key TTL that
 //! the nats-server of Debian (2.9) lacks: see [`NodeBuilder::lease`] and the crate's

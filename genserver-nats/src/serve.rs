@@ -28,7 +28,7 @@ use crate::monitor::{self, MonitorReply, MonitorRequest};
 use crate::names::Lease;
 use crate::protocol::{self, Op};
 use crate::replies::{self, Replies};
-use crate::{Node, RemoteError, wire};
+use crate::{Node, RemoteError, client, wire};
 
 /// What makes a local server reachable: its subscriptions, and the lease of its key.
 pub(crate) struct Exposure {
@@ -38,6 +38,8 @@ pub(crate) struct Exposure {
     pub(crate) incarnation: String,
     /// The name or group, for logs.
     pub(crate) label: String,
+    /// A group's (its shared subject is a queue subscription), not a name's.
+    pub(crate) group: bool,
 }
 
 /// The most requests handled in a row before the loop looks at the server's exit and the
@@ -46,6 +48,9 @@ const DRAIN: usize = 64;
 
 /// How long an exited server's subscriptions are drained at most.
 const DRAIN_BOUND: Duration = Duration::from_secs(2);
+
+/// How long an exited server waits to learn whether another serves its name or group.
+const PING_OTHERS: Duration = Duration::from_millis(500);
 
 /// The requests of both subscriptions.
 type Requests = futures_util::stream::Select<Subscriber, Subscriber>;
@@ -61,6 +66,7 @@ where
         mut lease,
         incarnation,
         label,
+        group,
     } = exposure;
     // Both subjects, in turns (a `SelectAll` would allocate at every message).
     let mut requests: Requests = futures_util::stream::select(subscriptions.0, subscriptions.1);
@@ -98,25 +104,48 @@ where
         }
     };
     // No new requests: callers from now on get "no responders". The subscriptions are
-    // drained rather than dropped: the client unsubscribes and keeps delivering what NATS
-    // sent before it saw the unsubscribe, so a request that arrives in between (the server has
-    // exited, this task not yet unsubscribed) is answered `NotRunning` too, rather than lost
-    // (its caller would wait for its timeout). Bounded: a connection that is down delivers
+    // drained rather than dropped: the client unsubscribes and keeps delivering what NATS sent
+    // before it saw the unsubscribe (the server has exited, this task not yet unsubscribed),
+    // rather than losing it (its caller would wait for its timeout). What came for this
+    // incarnation is answered `NotRunning`. What came for the name or group depends on whether
+    // another server serves it now (asked once, after the unsubscribe): nobody, and it is
+    // answered `NotRunning`; a name's other holder (after a takeover) got the request too and
+    // answers it, so it is left alone; a group's other member did not (NATS gave it to one
+    // member), so it is passed on to the group. Bounded: a connection that is down delivers
     // nothing more, and its callers get their own errors.
-    let (mut first, mut second) = requests.into_inner();
-    let _ = first.drain().await;
-    let _ = second.drain().await;
-    let mut drained = futures_util::stream::select(first, second);
+    let (mut shared, mut own) = requests.into_inner();
+    let _ = shared.drain().await;
+    let _ = own.drain().await;
+    let mut drained = futures_util::stream::select(
+        shared.map(|message| (true, message)),
+        own.map(|message| (false, message)),
+    );
     let _ = tokio::time::timeout(DRAIN_BOUND, async {
-        while let Some(message) = drained.next().await {
-            serving
-                .reply(message.reply, Err(CallError::NotRunning))
-                .await;
+        let mut others = None;
+        while let Some((for_the_name, message)) = drained.next().await {
+            if !for_the_name {
+                serving
+                    .reply(message.reply, Err(CallError::NotRunning))
+                    .await;
+                continue;
+            }
+            let others = match others {
+                Some(others) => others,
+                None => *others.insert(serving.served_by_another(&message.subject).await),
+            };
+            match (others, group) {
+                (false, _) => {
+                    serving
+                        .reply(message.reply, Err(CallError::NotRunning))
+                        .await;
+                }
+                (true, false) => {}
+                (true, true) => serving.pass_on(message).await,
+            }
         }
     })
     .await;
-    let (first, second) = drained.into_inner();
-    drop((first, second));
+    drop(drained);
     if let Some(lease) = lease {
         lease.release().await;
     }
@@ -268,6 +297,47 @@ where
     /// does not overtake it), when it comes: from the server's task ([`Replies`]).
     fn start_call(&mut self, reply: Option<Subject>, future: ReplyFuture) {
         self.replies.relay(&self.node, reply, future);
+    }
+
+    /// Whether another server answers on `subject` (asked after this one unsubscribed); when
+    /// it cannot tell, as if one did (a request is then left alone rather than answered
+    /// wrongly).
+    async fn served_by_another(&self, subject: &Subject) -> bool {
+        let asked = client::ping(&self.node.inner, subject.clone(), PING_OTHERS).await;
+        !matches!(asked, Err(CallError::NotRunning))
+    }
+
+    /// Passes a request that came for the group on to another member, and its reply back.
+    async fn pass_on(&mut self, message: Message) {
+        let Message {
+            subject,
+            reply,
+            payload,
+            ..
+        } = message;
+        let node = self.node.clone();
+        let Some(reply) = reply else {
+            // A cast: to the group, for another member.
+            if let Err(error) = node.inner.client.publish(subject, payload).await {
+                tracing::debug!(target: "genserver::remote", %error, "a cast for an exited member was not passed on");
+            }
+            return;
+        };
+        let timeout = protocol::parse(&payload)
+            .ok()
+            .and_then(|request| request.timeout)
+            .unwrap_or(DEFAULT_CALL_TIMEOUT);
+        tokio::spawn(async move {
+            let result = client::request(&node.inner, subject, payload.to_vec(), timeout)
+                .await
+                .map(|bytes| bytes.to_vec());
+            // The caller gave up as this one did: nobody to answer.
+            if result != Err(CallError::Timeout) {
+                node.inner
+                    .outbox
+                    .push(replies::reply_message(&node.inner, reply, result));
+            }
+        });
     }
 
     /// A request that is not valid: an error reply, or, without a reply subject, counted.

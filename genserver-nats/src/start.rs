@@ -199,6 +199,7 @@ where
             }
         };
         let server: ServerRef<S> = handle.as_ref().clone();
+        let group = queue.is_some();
         let shared = match queue {
             Some(queue) => inner.client.queue_subscribe(subject, queue).await,
             None => inner.client.subscribe(subject).await,
@@ -224,6 +225,7 @@ where
                 lease: Some(lease),
                 incarnation,
                 label,
+                group,
             },
         ));
         Ok(handle)
