@@ -91,42 +91,19 @@ impl<V: Clone> Entries<V> {
 
 #[cfg(test)]
 mod tests {
-    use std::any::Any;
-    use std::sync::Arc;
-
     use super::*;
-    use crate::ExitReason;
-    use crate::process::pid::Process;
-    use crate::process::{Shared, Signal};
 
-    /// A `Pid` of a server record of its own, with an id of its own.
-    struct Fake(Arc<Shared>);
-
-    impl Process for Fake {
-        fn shared(&self) -> &Arc<Shared> {
-            &self.0
-        }
-        fn request_stop(&self, _: ExitReason) -> bool {
-            false
-        }
-        fn signal(&self, _: Signal) -> bool {
-            false
-        }
-        fn as_any(&self) -> &dyn Any {
-            self
-        }
-    }
-
+    /// A `Pid` of a process of its own (a task that waits forever), with an id of its own.
     fn pid() -> Pid {
-        Pid(Arc::new(Fake(Arc::new(Shared::new("fake", None)))))
+        crate::task::spawn_future(std::future::pending::<Result<(), String>>())
     }
 
     fn ids<V>(entries: &Entries<V>) -> Vec<ServerId> {
         entries.as_slice().iter().map(|(pid, _)| pid.id()).collect()
     }
 
-    #[test]
-    fn entries_go_from_none_to_one_to_many_and_back_in_order() {
+    #[tokio::test]
+    async fn entries_go_from_none_to_one_to_many_and_back_in_order() {
         let (a, b) = (pid(), pid());
         let mut entries = Entries::empty();
         assert!(entries.is_empty());
