@@ -92,9 +92,9 @@ where
             }
             request = requests.next() => match request {
                 Some(request) => {
-                    serving.handle(request).await;
+                    serving.handle(request);
                     // The requests already there, without a round of the `select!` each.
-                    if !serving.drain(&mut requests).await {
+                    if !serving.drain(&mut requests) {
                         break None;
                     }
                 }
@@ -124,9 +124,7 @@ where
         let mut others = None;
         while let Some((for_the_name, message)) = drained.next().await {
             if !for_the_name {
-                serving
-                    .reply(message.reply, Err(CallError::NotRunning))
-                    .await;
+                serving.reply(message.reply, Err(CallError::NotRunning));
                 continue;
             }
             let others = match others {
@@ -135,9 +133,7 @@ where
             };
             match (others, group) {
                 (false, _) => {
-                    serving
-                        .reply(message.reply, Err(CallError::NotRunning))
-                        .await;
+                    serving.reply(message.reply, Err(CallError::NotRunning));
                 }
                 (true, false) => {}
                 (true, true) => serving.pass_on(message).await,
@@ -193,19 +189,19 @@ where
     S: GenServer,
     S::Msg: RemoteMessage,
 {
-    async fn handle(&mut self, message: Message) {
+    fn handle(&mut self, message: Message) {
         let Message { reply, payload, .. } = message;
         let request = match protocol::parse(&payload) {
             Ok(request) => request,
-            Err(error) => return self.invalid(reply, error).await,
+            Err(error) => return self.invalid(reply, error),
         };
         match request.op {
             // A server that has exited (its task is gone, this loop has not seen it yet) is not
             // there: a start that asks must not take it for a live holder.
             Op::Ping if !self.server.is_alive() => {
-                self.reply(reply, Err(CallError::NotRunning)).await;
+                self.reply(reply, Err(CallError::NotRunning));
             }
-            Op::Ping => self.reply(reply, Ok(Vec::new())).await,
+            Op::Ping => self.reply(reply, Ok(Vec::new())),
             Op::Monitor => match wire::decode::<MonitorRequest>(request.body) {
                 Ok(monitor) => {
                     self.watchers.push(Subject::from(monitor.notify));
@@ -215,17 +211,16 @@ where
                         heartbeat_ms: u64::try_from(self.node.inner.config.heartbeat.as_millis())
                             .unwrap_or(u64::MAX),
                     };
-                    self.reply(reply, wire::encode(&answer).map_err(CallError::Remote))
-                        .await;
+                    self.reply(reply, wire::encode(&answer).map_err(CallError::Remote));
                 }
-                Err(error) => self.invalid(reply, error).await,
+                Err(error) => self.invalid(reply, error),
             },
             Op::Demonitor => match wire::decode::<MonitorRequest>(request.body) {
                 Ok(monitor) => {
                     self.watchers
                         .retain(|watcher| watcher.as_str() != monitor.notify);
                 }
-                Err(error) => self.invalid(reply, error).await,
+                Err(error) => self.invalid(reply, error),
             },
             Op::Stop => match wire::decode_exit(request.body) {
                 Ok(reason) => {
@@ -240,7 +235,7 @@ where
                         }
                     });
                 }
-                Err(error) => self.invalid(reply, error).await,
+                Err(error) => self.invalid(reply, error),
             },
             Op::Kill => self.server.kill(),
             Op::Call | Op::Cast => {
@@ -259,7 +254,7 @@ where
                                 "`{}` is a cast: it sends no reply",
                                 request.handler
                             ));
-                            self.reply(reply, Err(CallError::Remote(error))).await;
+                            self.reply(reply, Err(CallError::Remote(error)));
                         }
                     }
                     Ok(Delivery::Call(future)) if is_call => self.start_call(reply, future),
@@ -271,10 +266,9 @@ where
                                 "`{}` is a call, sent as a cast",
                                 request.handler
                             )),
-                        )
-                        .await;
+                        );
                     }
-                    Err(error) => self.invalid(reply, error).await,
+                    Err(error) => self.invalid(reply, error),
                 }
             }
         }
@@ -282,10 +276,10 @@ where
 
     /// Handles up to [`DRAIN`] requests that are already waiting; `false` if the subscriptions
     /// ended (the client closed).
-    async fn drain(&mut self, requests: &mut Requests) -> bool {
+    fn drain(&mut self, requests: &mut Requests) -> bool {
         for _ in 0..DRAIN {
             match requests.next().now_or_never() {
-                Some(Some(request)) => self.handle(request).await,
+                Some(Some(request)) => self.handle(request),
                 Some(None) => return false,
                 None => break,
             }
@@ -341,7 +335,7 @@ where
     }
 
     /// A request that is not valid: an error reply, or, without a reply subject, counted.
-    async fn invalid(&mut self, reply: Option<Subject>, error: RemoteError) {
+    fn invalid(&self, reply: Option<Subject>, error: RemoteError) {
         tracing::debug!(target: "genserver::remote", %error, "invalid request");
         if reply.is_some() {
             self.node
@@ -349,7 +343,7 @@ where
                 .stats
                 .error_replies
                 .fetch_add(1, Ordering::Relaxed);
-            self.reply(reply, Err(CallError::Remote(error))).await;
+            self.reply(reply, Err(CallError::Remote(error)));
         } else {
             self.count_dropped();
         }
@@ -365,7 +359,7 @@ where
 
     /// Sends the reply of a call (through the node's outbox, which never waits); a reply too
     /// large for NATS is replaced by an error saying so.
-    async fn reply(&mut self, reply: Option<Subject>, result: Result<Vec<u8>, CallError>) {
+    fn reply(&self, reply: Option<Subject>, result: Result<Vec<u8>, CallError>) {
         let Some(subject) = reply else { return };
         let message = replies::reply_message(&self.node.inner, subject, result);
         if !self.node.inner.outbox.push(message) {
