@@ -125,19 +125,17 @@ where
                             let Some(pid) = name.whereis() else {
                                 return Poll::Ready(Err(CallError::NotRunning));
                             };
-                            match pid.direct::<S>() {
-                                Some(server) if server.shared.room.is_none() => {}
+                            // Held for the call; downcast once.
+                            match this.resolved.insert(pid).direct::<S>() {
+                                Some(server) if server.shared.room.is_none() => server,
                                 Some(_) => {
+                                    *this.resolved = None;
                                     *this.state =
                                         State::General(Box::pin(handle.call_general(msg)));
                                     continue;
                                 }
                                 None => return Poll::Ready(Err(CallError::NotRunning)),
                             }
-                            this.resolved
-                                .insert(pid)
-                                .direct::<S>()
-                                .expect("checked to be an `S` just above")
                         }
                         _ => {
                             *this.state = State::General(Box::pin(handle.call_general(msg)));
