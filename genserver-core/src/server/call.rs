@@ -125,7 +125,8 @@ where
                             let Some(pid) = name.whereis() else {
                                 return Poll::Ready(Err(CallError::NotRunning));
                             };
-                            // Held for the call; downcast once.
+                            // Held for the call, and downcast once; let go if the call
+                            // does not go the fast way.
                             match this.resolved.insert(pid).direct::<S>() {
                                 Some(server) if server.shared.room.is_none() => server,
                                 Some(_) => {
@@ -134,7 +135,10 @@ where
                                         State::General(Box::pin(handle.call_general(msg)));
                                     continue;
                                 }
-                                None => return Poll::Ready(Err(CallError::NotRunning)),
+                                None => {
+                                    *this.resolved = None;
+                                    return Poll::Ready(Err(CallError::NotRunning));
+                                }
                             }
                         }
                         _ => {
