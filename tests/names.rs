@@ -207,6 +207,22 @@ async fn a_name_handle_reaches_each_new_incarnation() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn calling_a_name_held_by_a_server_of_another_type_fails_at_once() {
+    let picky = Picky::options()
+        .name("names/call-picky")
+        .start(Mode::Fine)
+        .await
+        .unwrap();
+    let by_name = CounterRef::from_name("names/call-picky").with_timeout(Duration::from_secs(60));
+    let before = tokio::time::Instant::now();
+    assert_eq!(by_name.increment().await, Err(CallError::NotRunning));
+    assert_eq!(before.elapsed(), Duration::ZERO);
+    // The holder is left alone, and still answers its own handle.
+    assert_eq!(picky.ping().await.unwrap(), "pong");
+    picky.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn calling_a_name_with_no_server_fails_at_once() {
     let by_name = CounterRef::from_name("names/empty").with_timeout(Duration::from_secs(60));
     let before = tokio::time::Instant::now();
