@@ -36,11 +36,11 @@
 
 pub use genserver_core::{
     AutoShutdown, CallError, CastError, ChildCounts, ChildInfo, ChildKind, ChildSpec, Context,
-    DEFAULT_CALL_TIMEOUT, Down, Exit, ExitReason, GenServer, Info, InfoMessage, KeyRegistry,
-    LocalRegistry, MonitorRef, Options, Permit, Pid, Registry, RegistryError, Remote, RemoteError,
-    RemoteFuture, RemoteProcess, ReplySender, ReplyTo, Restart, ServerId, ServerRef, Shutdown,
-    StandIn, StartError, StopError, Strategy, Supervisor, SupervisorBuilder, SupervisorError,
-    SupervisorMsg, SupervisorRef, TimerRef, stage,
+    DEFAULT_CALL_TIMEOUT, Down, Exit, ExitReason, GenServer, Info, InfoMessage, KeyHash, KeyHasher,
+    KeyRegistry, LocalRegistry, MonitorRef, Options, Permit, Pid, Registry, RegistryError, Remote,
+    RemoteError, RemoteFuture, RemoteProcess, ReplySender, ReplyTo, Restart, ServerId, ServerRef,
+    Shutdown, StandIn, StartError, StopError, Strategy, Supervisor, SupervisorBuilder,
+    SupervisorError, SupervisorMsg, SupervisorRef, TimerRef, stage,
 };
 /// Turns an inherent `impl` block into a GenServer.
 ///

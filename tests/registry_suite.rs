@@ -1,7 +1,8 @@
 //! Cases of Elixir's `registry/unique_test.exs`, `registry/duplicate_test.exs` and
 //! `registry_test.exs`, ported to `KeyRegistry`: counts, unique and duplicate registrations
 //! across servers, `dispatch`, `unregister`, `via` naming, and cleanup when a server exits.
-//! Each test's doc comment names the case it comes from.
+//! Each test's doc comment names the case it comes from; the last two go beyond them
+//! (concurrency, and a registry made with another hasher).
 //!
 //! Elixir's `Registry.register` registers the calling process; `KeyRegistry::register` takes
 //! the `Pid` to register (a handler passes its own, `ctx.handle().pid()`).
@@ -400,4 +401,56 @@ async fn concurrent_registrations_lookups_and_exits_leave_nothing_behind() {
             .unwrap();
     }
     assert_eq!(registry.count(), 0);
+}
+
+/// A registry made with another hasher (std's SipHash, for keys an outsider chooses) behaves
+/// as one with the default: unique keys refused twice, entries shared in a duplicate one,
+/// `via` naming, and every entry gone when its server exits.
+#[tokio::test(start_paused = true)]
+async fn a_registry_with_another_hasher_behaves_the_same() {
+    use std::hash::RandomState;
+
+    struct Named;
+    #[genserver]
+    impl Named {
+        #[call]
+        fn ping(&self) -> bool {
+            true
+        }
+    }
+
+    let unique = KeyRegistry::<String, u32, _>::unique_with_hasher(RandomState::new());
+    let duplicate = KeyRegistry::<String, u32, _>::duplicate_with_hasher(RandomState::new());
+    assert!(unique.is_unique() && !duplicate.is_unique());
+    let (a, b) = (member().await, member().await);
+    unique.register(&a.pid(), key("hello"), 1).unwrap();
+    assert_eq!(
+        unique.register(&b.pid(), key("hello"), 2),
+        Err(RegistryError::AlreadyRegistered(a.pid()))
+    );
+    duplicate.register(&a.pid(), key("topic"), 1).unwrap();
+    duplicate.register(&b.pid(), key("topic"), 2).unwrap();
+    let mut values: Vec<u32> = duplicate
+        .lookup(&key("topic"))
+        .into_iter()
+        .map(|(_, value)| value)
+        .collect();
+    values.sort();
+    assert_eq!(values, [1, 2]);
+
+    let names = KeyRegistry::<String, u32, _>::unique_with_hasher(RandomState::new());
+    let named = Named::options()
+        .via(names.clone(), "svc")
+        .start(Named)
+        .await
+        .unwrap();
+    let found = ServerRef::<Named>::whereis_via(&*names, "svc").unwrap();
+    assert_eq!(NamedRef::from(found).ping().await, Ok(true));
+
+    a.stop().await;
+    named.stop().await;
+    assert!(unique.lookup(&key("hello")).is_empty());
+    assert_eq!(duplicate.lookup(&key("topic")), [(b.pid(), 2)]);
+    assert!(ServerRef::<Named>::whereis_via(&*names, "svc").is_none());
+    assert_eq!(names.count(), 0);
 }

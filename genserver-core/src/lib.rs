@@ -51,7 +51,7 @@ pub use error::{CallError, CastError, RemoteError, StartError, StopError};
 pub use exit::ExitReason;
 pub use id::ServerId;
 pub use process::{Down, Exit, MonitorRef, Pid, RemoteProcess, StandIn};
-pub use registry::{KeyRegistry, LocalRegistry, Registry, RegistryError};
+pub use registry::{KeyHash, KeyHasher, KeyRegistry, LocalRegistry, Registry, RegistryError};
 pub use reply::{ReplySender, ReplyTo};
 pub use server::{
     Context, DEFAULT_CALL_TIMEOUT, GenServer, Info, InfoMessage, Options, Permit, Remote,

@@ -3,10 +3,11 @@
 
 use std::borrow::Borrow;
 use std::fmt;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
+use super::KeyHasher;
 use super::entries::Entries;
 use super::shards::Shards;
 use super::{Registry, RegistryError};
@@ -115,16 +116,20 @@ struct Owner<K> {
 /// assert!(sessions.lookup(&"ann".into()).is_empty());
 /// # }
 /// ```
-pub struct KeyRegistry<K, V> {
+///
+/// Keys are hashed by `S`, [`KeyHasher`] unless the registry is made with another
+/// ([`unique_with_hasher`](KeyRegistry::unique_with_hasher)): see there which to choose when
+/// the keys come from outside the program.
+pub struct KeyRegistry<K, V, S = KeyHasher> {
     /// The key of this registry's exit hook on the servers it holds.
     id: u64,
     keys: Keys,
     /// Key → its entries, in registration order.
-    entries: Shards<K, Entries<V>>,
+    entries: Shards<K, Entries<V>, S>,
     /// Server → its keys: what an exit must remove, and [`keys`](KeyRegistry::keys).
-    owners: Shards<ServerId, Owner<K>>,
+    owners: Shards<ServerId, Owner<K>, KeyHasher>,
     /// This registry, as the exit hook the servers it holds keep.
-    me: Weak<KeyRegistry<K, V>>,
+    me: Weak<KeyRegistry<K, V, S>>,
 }
 
 impl<K, V> KeyRegistry<K, V>
@@ -132,27 +137,60 @@ where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
-    fn new(keys: Keys) -> Arc<Self> {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        Arc::new_cyclic(|me| KeyRegistry {
-            id: NEXT.fetch_add(1, Ordering::Relaxed),
-            keys,
-            entries: Shards::new(),
-            owners: Shards::new(),
-            me: me.clone(),
-        })
-    }
-
     /// A registry with one server a key: a second registration of a key held by a live server
     /// fails with [`RegistryError::AlreadyRegistered`].
     pub fn unique() -> Arc<Self> {
-        Self::new(Keys::Unique)
+        Self::new(Keys::Unique, KeyHasher::default())
     }
 
     /// A registry with any number of entries a key (several servers, or one server more than
     /// once): a local pub/sub.
     pub fn duplicate() -> Arc<Self> {
-        Self::new(Keys::Duplicate)
+        Self::new(Keys::Duplicate, KeyHasher::default())
+    }
+}
+
+impl<K, V, S> KeyRegistry<K, V, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    S: BuildHasher + Send + Sync + 'static,
+{
+    fn new(keys: Keys, hasher: S) -> Arc<Self> {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Arc::new_cyclic(|me| KeyRegistry {
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
+            keys,
+            entries: Shards::with_hasher(hasher),
+            owners: Shards::with_hasher(KeyHasher::default()),
+            me: me.clone(),
+        })
+    }
+
+    /// [`unique`](KeyRegistry::unique), with the keys hashed by `hasher`.
+    ///
+    /// The default, [`KeyHasher`], is fast, and seeded at random so that keys picked in
+    /// advance do not collide; it is not built to hold out against a party that sends keys,
+    /// watches how long the program takes, and adapts. Where such a party chooses the keys
+    /// (a session id from a request, a topic named by a client), hash them with std's
+    /// SipHash, as `HashMap` does by default:
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// use genserver::prelude::*;
+    ///
+    /// let sessions = KeyRegistry::<String, u64, _>::unique_with_hasher(RandomState::new());
+    /// assert!(sessions.is_unique());
+    /// assert!(sessions.lookup(&"ann".to_owned()).is_empty());
+    /// ```
+    pub fn unique_with_hasher(hasher: S) -> Arc<Self> {
+        Self::new(Keys::Unique, hasher)
+    }
+
+    /// [`duplicate`](KeyRegistry::duplicate), with the keys hashed by `hasher` (see
+    /// [`unique_with_hasher`](KeyRegistry::unique_with_hasher) for when to choose one).
+    pub fn duplicate_with_hasher(hasher: S) -> Arc<Self> {
+        Self::new(Keys::Duplicate, hasher)
     }
 
     /// `true` for a registry made with [`unique`](KeyRegistry::unique).
@@ -321,10 +359,11 @@ where
     }
 }
 
-impl<K, V> ExitHook for KeyRegistry<K, V>
+impl<K, V, S> ExitHook for KeyRegistry<K, V, S>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
+    S: BuildHasher + Send + Sync + 'static,
 {
     fn server_exited(&self, id: ServerId) {
         let Some(owner) = self.owners.write(&id).remove(&id) else {
@@ -336,7 +375,7 @@ where
     }
 }
 
-impl<K, V> Drop for KeyRegistry<K, V> {
+impl<K, V, S> Drop for KeyRegistry<K, V, S> {
     /// The servers it held forget it: their exit hooks on it come off.
     fn drop(&mut self) {
         let id = self.id;
@@ -352,9 +391,10 @@ impl<K, V> Drop for KeyRegistry<K, V> {
 /// the server under the key, with the value `V::default()`, before its init runs; its entry
 /// goes when it exits. Through a duplicate registry, a name is taken as long as any live
 /// server has an entry under it.
-impl<V> Registry for KeyRegistry<String, V>
+impl<V, S> Registry for KeyRegistry<String, V, S>
 where
     V: Default + Clone + Send + Sync + 'static,
+    S: BuildHasher + Send + Sync + 'static,
 {
     fn register(&self, name: &str, pid: Pid) -> Result<(), Pid> {
         match self.insert(&pid, name.to_owned(), V::default(), true) {
@@ -379,7 +419,7 @@ where
     }
 }
 
-impl<K, V> fmt::Debug for KeyRegistry<K, V> {
+impl<K, V, S> fmt::Debug for KeyRegistry<K, V, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyRegistry")
             .field("keys", &self.keys)

@@ -13,12 +13,14 @@
 
 mod entries;
 mod error;
+mod hasher;
 mod keys;
 mod local;
 mod name;
 mod shards;
 
 pub use error::RegistryError;
+pub use hasher::{KeyHash, KeyHasher};
 pub use keys::KeyRegistry;
 pub use local::LocalRegistry;
 pub(crate) use name::Name;

@@ -10,7 +10,7 @@
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// A key stored with its hash.
@@ -113,12 +113,11 @@ pub(super) type Map<K, T> = HashMap<Hashed<K>, T, BuildHasherDefault<PassHash>>;
 #[repr(align(128))]
 struct Shard<K, T>(RwLock<Map<K, T>>);
 
-/// Keys to values in shards chosen by the key's hash.
-pub(super) struct Shards<K, T> {
+/// Keys to values in shards chosen by the key's hash (made by `S`).
+pub(super) struct Shards<K, T, S> {
     shards: Box<[Shard<K, T>]>,
-    /// Hashes every key (SipHash with a random key, as `HashMap`'s default: safe against
-    /// keys chosen to collide).
-    hasher: RandomState,
+    /// Hashes every key.
+    hasher: S,
 }
 
 /// A shard, locked, with the hash of the key it was chosen for.
@@ -127,17 +126,17 @@ pub(super) struct Locked<G> {
     hash: u64,
 }
 
-impl<K: Hash + Eq, T> Shards<K, T> {
+impl<K: Hash + Eq, T, S: BuildHasher> Shards<K, T, S> {
     /// Enough shards that threads rarely meet on one: eight per core (at least 16, at most
-    /// 1,024), a power of two.
-    pub(super) fn new() -> Self {
+    /// 1,024), a power of two; keys hashed by `hasher`.
+    pub(super) fn with_hasher(hasher: S) -> Self {
         let cores = std::thread::available_parallelism().map_or(4, |cores| cores.get());
         let count = (cores * 8).clamp(16, 1_024).next_power_of_two();
         Shards {
             shards: (0..count)
                 .map(|_| Shard(RwLock::new(Map::default())))
                 .collect(),
-            hasher: RandomState::new(),
+            hasher,
         }
     }
 
@@ -244,7 +243,7 @@ impl<G> Locked<G> {
     }
 }
 
-impl<K, T> Shards<K, T> {
+impl<K, T, S> Shards<K, T, S> {
     /// Every shard's map, through `&mut` (no locking): for a drop.
     pub(super) fn maps_mut(&mut self) -> impl Iterator<Item = &Map<K, T>> {
         self.shards
