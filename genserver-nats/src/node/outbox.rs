@@ -45,17 +45,29 @@ impl Outbound {
         }
     }
 
-    /// Publishes it (a copy: its parts are reference-counted, so that a publish the client
-    /// does not take at once can be dropped, and the message queued instead).
-    async fn publish(&self, client: &Client) -> Result<(), PublishError> {
-        let (subject, payload) = (self.subject.clone(), self.payload.clone());
-        match &self.headers {
+    /// Publishes a copy of it (its parts are reference-counted), so that a publish the client
+    /// does not take at once can be dropped, and the message queued instead.
+    async fn publish_copy(&self, client: &Client) -> Result<(), PublishError> {
+        Outbound {
+            subject: self.subject.clone(),
+            payload: self.payload.clone(),
+            headers: self.headers.clone(),
+            reply: self.reply,
+        }
+        .publish(client)
+        .await
+    }
+
+    /// Publishes it. (No copy: the first copy of a payload made from a `Vec` allocates, to
+    /// share it.)
+    async fn publish(self, client: &Client) -> Result<(), PublishError> {
+        match self.headers {
             Some(headers) => {
                 client
-                    .publish_with_headers(subject, headers.clone(), payload)
+                    .publish_with_headers(self.subject, headers, self.payload)
                     .await
             }
-            None => client.publish(subject, payload).await,
+            None => client.publish(self.subject, self.payload).await,
         }
     }
 }
@@ -96,8 +108,9 @@ impl Outbox {
                 while receiver.recv_many(&mut batch, BATCH).await > 0 {
                     let count = batch.len() as u64;
                     for outbound in batch.drain(..) {
+                        let reply = outbound.reply;
                         match outbound.publish(&client).await {
-                            Err(error) if outbound.reply => {
+                            Err(error) if reply => {
                                 tracing::debug!(target: "genserver::remote", %error, "a reply was not sent");
                             }
                             Err(error) => {
@@ -132,7 +145,9 @@ impl Outbox {
             // Outside tokio's budget of operations a task poll: a cast loop (or a server's
             // task sending replies) would otherwise find the client's channel "full" after 128
             // messages of one poll, with room in it, and queue everything after them.
-            let publishing = pin!(tokio::task::unconstrained(outbound.publish(&self.client)));
+            let publishing = pin!(tokio::task::unconstrained(
+                outbound.publish_copy(&self.client)
+            ));
             // Taken (or refused: the client is closed, as the task would find too). A publish
             // still waiting for room in the client's channel has sent nothing (tokio's
             // `Sender::send` is cancel-safe): dropped, and the message queued.
