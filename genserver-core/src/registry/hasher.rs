@@ -11,8 +11,7 @@ use std::hash::{BuildHasher, Hasher};
 /// SipHash (std's `RandomState`, the default of `HashMap` and of `dashmap`). Its seed keeps keys
 /// picked in advance from colliding; it does not claim to hold out against a party that
 /// chooses keys, watches the program's timing and adapts. For keys such a party chooses, make
-/// the registry with std's `RandomState` (see `unique_with_hasher`). (Elixir's `Registry` sits
-/// on ETS, whose hash has no seed at all.)
+/// the registry with std's `RandomState` (see `unique_with_hasher`).
 ///
 /// ```
 /// use std::hash::BuildHasher;
