@@ -410,15 +410,6 @@ async fn concurrent_registrations_lookups_and_exits_leave_nothing_behind() {
 async fn a_registry_with_another_hasher_behaves_the_same() {
     use std::hash::RandomState;
 
-    struct Named;
-    #[genserver]
-    impl Named {
-        #[call]
-        fn ping(&self) -> bool {
-            true
-        }
-    }
-
     let unique = KeyRegistry::<String, u32, _>::unique_with_hasher(RandomState::new());
     let duplicate = KeyRegistry::<String, u32, _>::duplicate_with_hasher(RandomState::new());
     assert!(unique.is_unique() && !duplicate.is_unique());
@@ -439,18 +430,18 @@ async fn a_registry_with_another_hasher_behaves_the_same() {
     assert_eq!(values, [1, 2]);
 
     let names = KeyRegistry::<String, u32, _>::unique_with_hasher(RandomState::new());
-    let named = Named::options()
+    let named = Member::options()
         .via(names.clone(), "svc")
-        .start(Named)
+        .start(Member)
         .await
         .unwrap();
-    let found = ServerRef::<Named>::whereis_via(&*names, "svc").unwrap();
-    assert_eq!(NamedRef::from(found).ping().await, Ok(true));
+    let found = ServerRef::<Member>::whereis_via(&*names, "svc").unwrap();
+    assert_eq!(MemberRef::from(found).ping().await, Ok(true));
 
     a.stop().await;
     named.stop().await;
     assert!(unique.lookup(&key("hello")).is_empty());
     assert_eq!(duplicate.lookup(&key("topic")), [(b.pid(), 2)]);
-    assert!(ServerRef::<Named>::whereis_via(&*names, "svc").is_none());
+    assert!(ServerRef::<Member>::whereis_via(&*names, "svc").is_none());
     assert_eq!(names.count(), 0);
 }
